@@ -1,0 +1,1 @@
+"""Shared core: errors and warnings, units, geometry helpers, provenance, atomic writes, settings."""

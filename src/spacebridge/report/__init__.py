@@ -1,0 +1,1 @@
+"""The demo report: each pillar contributes a section; :mod:`spacebridge.report.build` assembles the page."""
