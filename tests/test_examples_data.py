@@ -7,7 +7,8 @@ from tests.conftest import EXAMPLES
 
 
 def test_manifest_hashes_match():
-    rows = list(csv.DictReader((EXAMPLES / "MANIFEST.csv").open()))
+    with (EXAMPLES / "MANIFEST.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
     assert len(rows) >= 40
     for row in rows:
         data = (EXAMPLES / row["path"]).read_bytes()
