@@ -6,13 +6,23 @@ from spacebridge.core.errors import OutOfRangeError
 
 def test_all_is_locked():
     assert sorted(itur.__all__) == [
+        "TotalAttenuation",
+        "VERSIONS",
+        "cloud_attenuation_db",
+        "cloud_attenuation_from_l_db",
+        "non_gso_exceedance_percent",
+        "rain_attenuation",
         "rain_height_km",
         "rain_rate_001_mm_h",
         "rain_rate_mm_h",
         "rain_specific_attenuation_db_km",
+        "scintillation",
+        "slant_path_statistical_db",
+        "specific_attenuation",
         "surface_mean_temperature_k",
         "surface_water_vapour_density_g_m3",
         "topographic_height_km",
+        "total_attenuation",
         "total_water_vapour_content_kg_m2",
         "wet_refractivity_median",
     ]

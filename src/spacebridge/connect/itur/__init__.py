@@ -12,6 +12,10 @@ module        Recommendation
 ``p837``      P.837-7 rainfall rate (R0.01 map and the full monthly method)
 ``p838``      P.838-3 specific attenuation of rain
 ``p839``      P.839-4 rain height
+``p840``      P.840-9 clouds (equations; site statistics from the P.840-8 maps available offline)
+``p676``      P.676-13 gases: Annex 1 line-by-line, Annex 2 statistical slant path
+``p618``      P.618-14 rain, scintillation, non-GSO (§8)
+``total``     P.618-14 §2.5 total attenuation (:func:`total_attenuation`)
 ``maps``      the ITU-R digital maps (conversion, memory-mapping, P.1144 interpolation)
 ============  ==============================================================================
 
@@ -20,21 +24,35 @@ raise :class:`spacebridge.core.errors.OutOfRangeError` naming the model and its 
 """
 
 from spacebridge.connect.itur.p453 import wet_refractivity_median
+from spacebridge.connect.itur.p618 import non_gso_exceedance_percent, rain_attenuation, scintillation
+from spacebridge.connect.itur.p676 import slant_path_statistical_db, specific_attenuation
 from spacebridge.connect.itur.p836 import surface_water_vapour_density_g_m3, total_water_vapour_content_kg_m2
 from spacebridge.connect.itur.p837 import rain_rate_001_mm_h, rain_rate_mm_h
 from spacebridge.connect.itur.p838 import rain_specific_attenuation_db_km
 from spacebridge.connect.itur.p839 import rain_height_km
+from spacebridge.connect.itur.p840 import cloud_attenuation_db, cloud_attenuation_from_l_db
 from spacebridge.connect.itur.p1510 import surface_mean_temperature_k
 from spacebridge.connect.itur.p1511 import topographic_height_km
+from spacebridge.connect.itur.total import VERSIONS, TotalAttenuation, total_attenuation
 
 __all__ = [
+    "VERSIONS",
+    "TotalAttenuation",
+    "cloud_attenuation_db",
+    "cloud_attenuation_from_l_db",
+    "non_gso_exceedance_percent",
+    "rain_attenuation",
     "rain_height_km",
     "rain_rate_001_mm_h",
     "rain_rate_mm_h",
     "rain_specific_attenuation_db_km",
+    "scintillation",
+    "slant_path_statistical_db",
+    "specific_attenuation",
     "surface_mean_temperature_k",
     "surface_water_vapour_density_g_m3",
     "topographic_height_km",
+    "total_attenuation",
     "total_water_vapour_content_kg_m2",
     "wet_refractivity_median",
 ]

@@ -342,3 +342,12 @@ def bracket(percentages: Sequence[float], p: FloatArray) -> tuple[FloatArray, Fl
     below = table[idx]
     above = np.where(np.isclose(below, p, rtol=0, atol=1e-12), below, table[np.clip(idx + 1, 0, len(table) - 1)])
     return below, above
+
+
+def unique_pairs(below: FloatArray, above: FloatArray) -> list[tuple[float, float]]:
+    """The distinct (below, above) percentage pairs, to evaluate each pair of maps once."""
+    b, a = np.ravel(below), np.ravel(above)
+    if b.size and b.min() == b.max() and a.min() == a.max():
+        return [(float(b[0]), float(a[0]))]
+    codes = np.unique(b + 1j * a)  # one complex number per pair: a fast 1-D unique
+    return [(float(c.real), float(c.imag)) for c in codes]

@@ -13,6 +13,8 @@ annual statistics are provided; see docs/decisions/0201-itur-digital-maps.md.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -25,10 +27,22 @@ VERSION = "P.836-6"
 P_RANGE_PERCENT = (0.1, 99.0)
 
 
+@cache
+def _node_heights_km(folder: str) -> FloatArray:
+    """Altitude of every node of the 1.125° grid, bicubic on the P.836-6 topography (computed once)."""
+    grid = maps.load("p836/v_1")
+    rows, cols = np.indices(grid.values.shape)
+    lat = grid.lat0_deg + rows * grid.step_deg
+    lon = grid.lon0_deg + cols * grid.step_deg
+    lat_deg = np.asarray(lat, dtype=np.float64)
+    lon_deg = np.asarray(lon, dtype=np.float64)
+    return maps.bicubic(maps.load("p836/topo"), lat_deg, lon_deg)
+
+
 def _height_scaled(var: str, p: float, lat: FloatArray, lon: FloatArray, h_km: FloatArray) -> FloatArray:
     values = maps.load(f"p836/{var}_{maps._p_name(p)}")
     vsch = maps.load(f"p836/vsch_{maps._p_name(p)}")
-    topo = maps.load("p836/topo")
+    node_heights = _node_heights_km(str(maps.cache_dir()))
     step = values.step_deg
     row = (lat - values.lat0_deg) / step
     col = np.mod(lon - values.lon0_deg, 360.0) / step
@@ -40,10 +54,7 @@ def _height_scaled(var: str, p: float, lat: FloatArray, lon: FloatArray, h_km: F
     for dr, dc, weight in ((0, 0, (1 - fr) * (1 - fc)), (1, 0, fr * (1 - fc)), (0, 1, (1 - fr) * fc), (1, 1, fr * fc)):
         rr = r0 + dr
         cc = np.mod(c0 + dc, values.lon_period)
-        node_lat = np.asarray(values.lat0_deg + rr * step, dtype=np.float64)
-        node_lon = np.asarray(values.lon0_deg + cc * step, dtype=np.float64)
-        node_h = maps.bicubic(topo, node_lat, node_lon)
-        out += weight * values.values[rr, cc] * np.exp(-(h_km - node_h) / vsch.values[rr, cc])
+        out += weight * values.values[rr, cc] * np.exp(-(h_km - node_heights[rr, cc]) / vsch.values[rr, cc])
     return out
 
 
@@ -59,7 +70,7 @@ def _annual(
     lat, lon, p, h = np.broadcast_arrays(lat, lon, p, h)
     below, above = maps.bracket(maps.P836_PERCENTAGES, p)
     out = np.empty(lat.shape, dtype=np.float64)
-    for pb, pa in {(float(b), float(a)) for b, a in zip(below.ravel(), above.ravel(), strict=True)}:
+    for pb, pa in maps.unique_pairs(below, above):
         sel = (below == pb) & (above == pa)
         v_b = _height_scaled(var, pb, lat[sel], lon[sel], h[sel])
         if pa == pb:
