@@ -1,0 +1,60 @@
+"""The application factory: ``create_app(settings)`` wires the store, limits, error table, routes and web page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from spacebridge import __version__
+from spacebridge.api.errors import install_error_handlers
+from spacebridge.api.limits import BodySizeLimit
+from spacebridge.core.settings import Settings
+from spacebridge.service.store import Store
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None, ingest: bool = True) -> FastAPI:
+    """Build the API.
+
+    Parameters
+    ----------
+    settings
+        Run-time settings (``Settings.from_env()`` when omitted).
+    store
+        An open store (tests); by default opened and migrated from ``settings``.
+    ingest
+        Register the products of the STAC catalogs found under ``settings.data_dir`` at start-up.
+    """
+    from spacebridge.api.routes import health, stac
+    from spacebridge.service.ingest import ingest_folder
+
+    settings = settings or Settings.from_env()
+    store = store or Store.from_settings(settings)
+    if ingest:
+        report = ingest_folder(store, settings.data_dir)
+        log.info("start-up ingest: %s", report)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+
+    app = FastAPI(
+        title="spacebridge",
+        version=__version__,
+        description="Monitoring service: watched areas, rules, runs, alerts, a STAC API of the products and map "
+        "tiles. Reading is open; every write needs 'Authorization: Bearer <key>'.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    for module in (health, stac):
+        app.include_router(module.router)
+    return app
