@@ -36,7 +36,7 @@ class _PeakSampler(threading.Thread):
         super().__init__(daemon=True)
         self.interval_s = interval_s
         self.peak_bytes = 0
-        self._stop = threading.Event()
+        self._halt = threading.Event()  # not `_stop`: that name is a method of Thread
         self._proc = psutil.Process(os.getpid())
 
     def _rss(self) -> int:
@@ -51,12 +51,12 @@ class _PeakSampler(threading.Thread):
         return total
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             self.peak_bytes = max(self.peak_bytes, self._rss())
-            self._stop.wait(self.interval_s)
+            self._halt.wait(self.interval_s)
 
     def stop(self) -> int:
-        self._stop.set()
+        self._halt.set()
         self.join()
         self.peak_bytes = max(self.peak_bytes, self._rss())
         return self.peak_bytes

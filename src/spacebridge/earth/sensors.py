@@ -1,0 +1,434 @@
+"""Sensor registry: bands, wavelengths, radiometric rules and capabilities of the sensors spacebridge reads.
+
+The registry is data: one frozen :class:`Sensor` per product family, each with its :class:`Band` objects. Band
+variables in every loaded scene are named by their STAC EO common name (``blue``, ``nir``, ``swir16``...; see
+https://github.com/stac-extensions/eo#common-band-names), or by their own name when no common name exists
+(MODIS band 5, the MOD13Q1 ``ndvi`` layer, quality bands). The band tables, with their official sources, are in
+:mod:`spacebridge.earth._sensor_table`.
+
+Radiometry. ``physical = DN * scale + offset`` where ``scale``/``offset`` come, in order, from the product's
+metadata (STAC ``raster:bands`` / ``raster:scale``, Earth Search's ``earthsearch:boa_offset_applied``, the
+Sentinel-2 processing baseline, the Landsat MTL) and else from the sensor's documented defaults
+(:func:`band_scale_offset`). SAR is harmonised to decibels (:func:`linear_to_db`, :func:`db_to_linear`).
+
+Capabilities. :meth:`Sensor.supports` says whether a spectral index can be computed from the sensor's bands;
+:func:`check_index` raises :class:`~spacebridge.core.errors.CapabilityError` naming substitutes, e.g. MNDWI on
+SPOT 6/7 (no SWIR band) suggests NDWI on the same sensor or SAR water mapping.
+
+Example
+-------
+>>> from spacebridge.earth.sensors import get_sensor
+>>> s2 = get_sensor("sentinel-2-l2a")
+>>> s2.band("B11").common_name, s2.band("swir16").center_wavelength_um
+('swir16', 1.6137)
+>>> get_sensor("spot-6-7").supports("MNDWI")
+False
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from spacebridge.core.errors import CapabilityError, DegradedResultWarning, MissingBandError, NotFoundError
+
+__all__ = [
+    "ANALYSES",
+    "Band",
+    "ScaleOffset",
+    "Sensor",
+    "band_scale_offset",
+    "check_analysis",
+    "check_index",
+    "db_to_linear",
+    "get_sensor",
+    "linear_to_db",
+    "list_sensors",
+    "sentinel2_offset_dn",
+]
+
+log = logging.getLogger(__name__)
+
+BandKind = Literal["reflectance", "sar", "temperature", "index", "qa"]
+Quantity = Literal["toa_reflectance", "surface_reflectance", "sigma0_db", "gamma0_db", "vegetation_index"]
+
+#: First day of Sentinel-2 processing baseline 04.00, which shifted DNs by +1000 (ESA, "Copernicus Sentinel-2:
+#: Major Products Upgrade Upcoming", 2021; Sentinel-2 Products Specification Document S2-PDGS-TAS-DI-PSD v14.9).
+S2_BASELINE_0400_START = dt.date(2022, 1, 25)
+
+
+@dataclass(frozen=True)
+class Band:
+    """One band of a sensor's product.
+
+    ``scale``, ``offset`` and ``nodata`` are the documented defaults for the product, in the units of the stored
+    values (digital numbers); the loader overrides them with the product's own metadata when present.
+    """
+
+    name: str
+    """Band id in the product, e.g. ``"B03"`` (Sentinel-2), ``"SR_B3"`` (Landsat C2 L2)."""
+    common_name: str | None
+    """STAC EO common name, ``None`` when the band has none."""
+    center_wavelength_um: float | None
+    full_width_half_max_um: float | None
+    resolution_m: float
+    aliases: tuple[str, ...] = ()
+    """Other names: STAC asset keys in Earth Search, Planetary Computer and CDSE; band descriptions in files."""
+    kind: BandKind = "reflectance"
+    scale: float = 1.0
+    offset: float = 0.0
+    nodata: float | None = None
+    valid_min: float | None = None
+    """Smallest valid stored value (DN); below is invalid."""
+    valid_max: float | None = None
+    """Largest valid stored value (DN); above is invalid (saturated or out of range)."""
+    unit: str = "1"
+
+    @property
+    def key(self) -> str:
+        """Variable name in a loaded scene: the common name, else the lower-case band name."""
+        return self.common_name or self.name.lower()
+
+    def names(self) -> tuple[str, ...]:
+        """Every name the band answers to (key, band id, aliases)."""
+        return (self.key, self.name, *self.aliases)
+
+    def matches(self, label: str) -> bool:
+        wanted = _norm(label)
+        return any(_norm(n) == wanted for n in self.names())
+
+
+@dataclass(frozen=True)
+class ScaleOffset:
+    """``physical = stored * scale + offset`` and where the numbers came from."""
+
+    scale: float
+    offset: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Sensor:
+    """A sensor's product family: bands, radiometry, STAC collections, references."""
+
+    id: str
+    name: str
+    platforms: tuple[str, ...]
+    instrument: str
+    level: str
+    quantity: Quantity
+    bands: tuple[Band, ...]
+    radiometry_rule: Literal["fixed", "sentinel-2-baseline", "landsat-l1-mtl", "sar"] = "fixed"
+    stac_collections: tuple[tuple[str, str], ...] = ()
+    """``(catalogue, collection id)`` pairs: ``earth-search``, ``planetary-computer``, ``cdse``."""
+    references: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def band_keys(self) -> tuple[str, ...]:
+        return tuple(b.key for b in self.bands)
+
+    @property
+    def is_sar(self) -> bool:
+        return self.quantity in ("sigma0_db", "gamma0_db")
+
+    def find_band(self, label: str) -> Band | None:
+        """The band named ``label`` (common name, band id or alias, case-insensitive), or ``None``."""
+        for band in self.bands:
+            if band.matches(label):
+                return band
+        return None
+
+    def band(self, label: str) -> Band:
+        """Like :meth:`find_band` but raises :class:`MissingBandError` naming the bands that exist."""
+        found = self.find_band(label)
+        if found is None:
+            raise MissingBandError(
+                f"sensor {self.id!r} has no band {label!r}; it has {', '.join(self.band_keys)}",
+                hint="Use one of those names (STAC common names or the product's band ids)",
+                sensor=self.id,
+                band=label,
+                available=list(self.band_keys),
+            )
+        return found
+
+    def supports(self, index: str) -> bool:
+        """Whether spectral index ``index`` (a spyndex catalogue name, case-insensitive) can be computed."""
+        from spacebridge.earth import indices
+
+        try:
+            spec = indices.get_index(index)
+        except NotFoundError:
+            return False
+        return indices.resolve_bands(spec, self.band_keys) is not None
+
+    def supported_indices(self) -> tuple[str, ...]:
+        """Every catalogue index this sensor's bands can feed."""
+        from spacebridge.earth import indices
+
+        return indices.list_indices(bands=self.band_keys)
+
+    def supports_analysis(self, analysis: str) -> bool:
+        """Whether ``analysis`` (a key of :data:`ANALYSES`) can run on this sensor."""
+        needs = ANALYSES.get(analysis)
+        if needs is None:
+            raise NotFoundError(
+                f"unknown analysis {analysis!r}",
+                hint=f"Known analyses: {', '.join(sorted(ANALYSES))}",
+                analysis=analysis,
+            )
+        return any(self._satisfies(option) for option in needs)
+
+    def _satisfies(self, option: str) -> bool:
+        if option.startswith("band:"):
+            return self.find_band(option[5:]) is not None
+        return self.supports(option)
+
+    def collection(self, catalogue: str) -> str | None:
+        """The STAC collection id of this product in ``catalogue`` (``earth-search``, ``planetary-computer``...)."""
+        return dict(self.stac_collections).get(catalogue)
+
+
+#: Analyses and what each needs: any one of the listed indices, or ``band:<name>`` for a band.
+ANALYSES: Mapping[str, tuple[str, ...]] = {
+    "water-optical": ("MNDWI", "NDWI"),
+    "flood-optical": ("MNDWI", "NDWI"),
+    "water-sar": ("band:vv", "band:vh", "band:hh", "band:hv"),
+    "flood-sar": ("band:vv", "band:vh", "band:hh", "band:hv"),
+    "burn": ("NBR",),
+    "burn-severity": ("NBR",),
+    "snow": ("NDSI",),
+    "drought": ("NDVI",),
+    "vegetation": ("NDVI",),
+    "moisture": ("NDMI",),
+}
+
+#: Substitutes proposed when an index cannot be computed; "SAR" means a SAR sensor (sentinel-1-grd).
+_SUBSTITUTES: Mapping[str, tuple[str, ...]] = {
+    "MNDWI": ("NDWI", "SAR"),
+    "AWEINSH": ("NDWI", "SAR"),
+    "AWEISH": ("NDWI", "SAR"),
+    "NBR": ("BAI", "NDVI"),
+    "NBR2": ("BAI",),
+    "NDMI": ("NDWI",),
+    "NDSI": (),
+    "BAIS2": ("BAI",),
+}
+_ANALYSIS_SUBSTITUTES: Mapping[str, tuple[str, ...]] = {
+    "water-optical": ("water-sar",),
+    "flood-optical": ("flood-sar",),
+    "water-sar": ("water-optical",),
+    "flood-sar": ("flood-optical",),
+}
+
+
+def _norm(label: str) -> str:
+    return label.strip().lower().replace(" ", "").replace("-", "_")
+
+
+@functools.cache
+def _registry() -> Mapping[str, Sensor]:
+    from spacebridge.earth._sensor_table import SENSORS
+
+    return {s.id: s for s in SENSORS}
+
+
+def list_sensors() -> tuple[str, ...]:
+    """Ids of every registered sensor, sorted."""
+    return tuple(sorted(_registry()))
+
+
+def get_sensor(sensor_id: str | Sensor) -> Sensor:
+    """The :class:`Sensor` registered as ``sensor_id`` (case-insensitive; a :class:`Sensor` is returned as is)."""
+    if isinstance(sensor_id, Sensor):
+        return sensor_id
+    found = _registry().get(sensor_id.strip().lower())
+    if found is None:
+        raise NotFoundError(
+            f"unknown sensor {sensor_id!r}",
+            hint=f"Known sensors: {', '.join(list_sensors())}",
+            sensor=sensor_id,
+            known=list(list_sensors()),
+        )
+    return found
+
+
+def _substitutes_on(sensor: Sensor, names: Iterable[str]) -> list[str]:
+    out = []
+    for name in names:
+        if name == "SAR":
+            if not sensor.is_sar:
+                out.append("SAR water mapping (a Sentinel-1 scene, sensor 'sentinel-1-grd')")
+        elif sensor.supports(name):
+            out.append(f"{name} on this sensor")
+    return out
+
+
+def check_index(sensor: Sensor | str, index: str) -> None:
+    """Raise :class:`CapabilityError` unless ``sensor`` can compute ``index``; the message names substitutes."""
+    from spacebridge.earth import indices
+
+    sensor = get_sensor(sensor)
+    spec = indices.get_index(index)
+    if indices.resolve_bands(spec, sensor.band_keys) is not None:
+        return
+    missing = [b for b in indices.required_bands(spec) if not any(sensor.find_band(a) for a in b.split("|"))]
+    subs = _substitutes_on(sensor, _SUBSTITUTES.get(spec.name.upper(), ()))
+    subs_text = "; substitutes: " + ", ".join(subs) if subs else "; no substitute on this sensor"
+    raise CapabilityError(
+        f"sensor {sensor.id!r} ({sensor.name}) cannot compute {spec.name}: it needs "
+        f"{', '.join(missing)}, which this sensor does not have{subs_text}",
+        hint="Choose one of the substitutes or a sensor with those bands (e.g. sentinel-2-l2a, landsat-c2-l2)",
+        sensor=sensor.id,
+        index=spec.name,
+        missing=missing,
+        substitutes=subs,
+    )
+
+
+def check_analysis(sensor: Sensor | str, analysis: str) -> None:
+    """Raise :class:`CapabilityError` unless ``analysis`` (see :data:`ANALYSES`) can run on ``sensor``."""
+    sensor = get_sensor(sensor)
+    if sensor.supports_analysis(analysis):
+        return
+    subs = [f"{a} on this sensor" for a in _ANALYSIS_SUBSTITUTES.get(analysis, ()) if sensor.supports_analysis(a)]
+    for index in ANALYSES[analysis]:
+        subs += [s for s in _substitutes_on(sensor, _SUBSTITUTES.get(index.upper(), ())) if s not in subs]
+    raise CapabilityError(
+        f"sensor {sensor.id!r} ({sensor.name}) cannot run {analysis!r}: it needs one of "
+        f"{', '.join(ANALYSES[analysis])}" + (f"; substitutes: {', '.join(subs)}" if subs else ""),
+        hint="Use a sensor with the needed bands (e.g. sentinel-2-l2a, landsat-c2-l2)",
+        sensor=sensor.id,
+        analysis=analysis,
+        substitutes=subs,
+    )
+
+
+def _as_float(value: Any) -> float | None:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def _baseline(metadata: Mapping[str, Any]) -> float | None:
+    for key in ("s2:processing_baseline", "sentinel:processing_baseline", "processing:version", "PROCESSING_BASELINE"):
+        if key in metadata:
+            value = _as_float(str(metadata[key]).lstrip("N").strip())
+            if value is not None:
+                return value / 100.0 if value >= 100 else value  # "N0400" -> 400 -> 4.0
+    return None
+
+
+def sentinel2_offset_dn(metadata: Mapping[str, Any], *, acquired: dt.date | None = None) -> tuple[float, str]:
+    """The additive DN offset of a Sentinel-2 L1C/L2A product and where it was read.
+
+    From processing baseline 04.00 (25 January 2022) ESA adds 1000 to every DN so that negative reflectances
+    can be stored: ``reflectance = (DN + RADIO_ADD_OFFSET or BOA_ADD_OFFSET) / 10000`` with offsets of -1000
+    (ESA Sentinel-2 Products Specification Document, S2-PDGS-TAS-DI-PSD v14.9, section 5.7; Sentinel-2 L2A
+    Product Format Specification). Rules, in order:
+
+    1. Earth Search's ``earthsearch:boa_offset_applied`` (or ``sentinel:boa_offset_applied``) ``True``: Element 84
+       already removed the offset, so 0 (Element84/earth-search issue #66).
+    2. The processing baseline (``s2:processing_baseline`` in Planetary Computer, ``processing:version`` in
+       CDSE, ``PROCESSING_BASELINE`` tag in a file): >= 4.00 gives -1000, else 0.
+    3. Unknown baseline: -1000 if ``acquired`` is on or after 2022-01-25 (with a :class:`DegradedResultWarning`),
+       else 0.
+    """
+    for key in ("earthsearch:boa_offset_applied", "sentinel:boa_offset_applied"):
+        if metadata.get(key) is True:
+            return 0.0, f"{key}=true"
+    baseline = _baseline(metadata)
+    if baseline is not None:
+        return (-1000.0 if baseline >= 4.0 else 0.0), f"processing baseline {baseline:05.2f}"
+    if acquired is not None and acquired >= S2_BASELINE_0400_START:
+        import warnings
+
+        warnings.warn(
+            f"Sentinel-2 processing baseline unknown for a scene acquired {acquired.isoformat()}: assuming "
+            "baseline >= 04.00 and a DN offset of -1000; give the STAC item (s2:processing_baseline) to be sure",
+            DegradedResultWarning,
+            stacklevel=2,
+        )
+        return -1000.0, "assumed from acquisition date >= 2022-01-25"
+    return 0.0, "baseline < 04.00 (acquired before 2022-01-25)" if acquired else "no baseline metadata: no offset"
+
+
+def band_scale_offset(
+    sensor: Sensor,
+    band: Band,
+    metadata: Mapping[str, Any] | None = None,
+    *,
+    raster_band: Mapping[str, Any] | None = None,
+    acquired: dt.date | None = None,
+) -> ScaleOffset:
+    """``scale`` and ``offset`` taking ``band``'s stored values to reflectance (or K, or the index value).
+
+    Parameters
+    ----------
+    metadata
+        Item properties, file tags or MTL values (Landsat L1: ``REFLECTANCE_MULT_BAND_n``,
+        ``REFLECTANCE_ADD_BAND_n``, ``SUN_ELEVATION``).
+    raster_band
+        The STAC ``raster:bands`` entry (or STAC 1.1 band object) of the asset, if any.
+    acquired
+        Acquisition date (UTC), used when the Sentinel-2 baseline is unknown.
+    """
+    metadata = metadata or {}
+    s2_rule = sensor.radiometry_rule == "sentinel-2-baseline" and band.kind == "reflectance"
+    if s2_rule and any(k in metadata for k in ("earthsearch:boa_offset_applied", "sentinel:boa_offset_applied")):
+        offset_dn, source = sentinel2_offset_dn(metadata, acquired=acquired)
+        return ScaleOffset(band.scale, offset_dn * band.scale, source)
+    if raster_band:
+        scale = _as_float(raster_band.get("scale", raster_band.get("raster:scale")))
+        offset = _as_float(raster_band.get("offset", raster_band.get("raster:offset")))
+        if scale is not None or offset is not None:
+            return ScaleOffset(scale if scale is not None else 1.0, offset or 0.0, "STAC raster:bands")
+    if sensor.radiometry_rule == "sentinel-2-baseline" and band.kind == "reflectance":
+        offset_dn, source = sentinel2_offset_dn(metadata, acquired=acquired)
+        return ScaleOffset(band.scale, offset_dn * band.scale, source)
+    if sensor.radiometry_rule == "landsat-l1-mtl" and band.kind == "reflectance":
+        return _landsat_l1_toa(band, metadata)
+    return ScaleOffset(band.scale, band.offset, f"{sensor.id} product specification")
+
+
+def _landsat_l1_toa(band: Band, mtl: Mapping[str, Any]) -> ScaleOffset:
+    """TOA reflectance with sun-angle correction: ``(M * Qcal + A) / sin(sun elevation)``.
+
+    USGS, Landsat 8 Data Users Handbook (LSDS-1574 v5.0), section 5.1.1.
+    """
+    number = band.name.lstrip("Bb")
+    mult = _as_float(mtl.get(f"REFLECTANCE_MULT_BAND_{number}"))
+    add = _as_float(mtl.get(f"REFLECTANCE_ADD_BAND_{number}"))
+    elev = _as_float(mtl.get("SUN_ELEVATION"))
+    if mult is None or add is None or elev is None or elev <= 0:
+        raise MissingBandError(
+            f"the MTL metadata lacks REFLECTANCE_MULT/ADD_BAND_{number} or SUN_ELEVATION for Landsat band {band.name}",
+            hint="Pass the scene's *_MTL.txt file with the band files (e.g. open_scene([... , 'x_MTL.txt']))",
+            band=band.name,
+        )
+    sin_e = math.sin(math.radians(elev))
+    return ScaleOffset(mult / sin_e, add / sin_e, "Landsat MTL REFLECTANCE_MULT/ADD with sun elevation")
+
+
+def db_to_linear(x_db: Any) -> Any:
+    """Power in linear units from decibels: ``10 ** (x_db / 10)``; works on numpy and xarray objects."""
+    return 10.0 ** (x_db / 10.0)
+
+
+def linear_to_db(x_linear: Any) -> Any:
+    """Decibels from linear power: ``10 log10(x)``; values <= 0 become NaN (not -inf)."""
+    import numpy as np
+
+    positive = x_linear > 0
+    safe = (
+        x_linear.where(positive)
+        if hasattr(x_linear, "where") and not isinstance(x_linear, np.ndarray)
+        else (np.where(positive, x_linear, np.nan))
+    )
+    return 10.0 * np.log10(safe)
