@@ -19,7 +19,7 @@ import numpy as np
 import rasterio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import measure, report  # noqa: E402
+from _harness import measure, report
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENE = ROOT / "examples" / "data" / "flood-spain-2019" / "Spain_7370579_S2Hand.tif"
