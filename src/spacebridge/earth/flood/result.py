@@ -1,0 +1,122 @@
+"""Inputs, options and result of the flood analysis (frozen dataclasses)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import xarray as xr
+
+from spacebridge.earth.flood.sar import DEFAULT_ENL, DEFAULT_WINDOW_PX
+from spacebridge.earth.flood.thresholds import (
+    DEFAULT_MIN_ASHMAN_D,
+    DEFAULT_MIN_CLASS_FRACTION,
+    DEFAULT_TILE_PX,
+    ThresholdChoice,
+)
+
+__all__ = ["FloodParams", "FloodResult", "OpticalInput", "SarInput"]
+
+
+@dataclass(frozen=True)
+class OpticalInput:
+    """A water index of one optical scene (from ``spacebridge.earth.indices.compute_index``)."""
+
+    index: xr.DataArray
+    """NDWI or MNDWI, float32, NaN where invalid."""
+    index_name: str = "mndwi"
+    """``"mndwi"`` (Xu 2006, needs swir16) or ``"ndwi"`` (McFeeters 1996)."""
+    valid: xr.DataArray | None = None
+    """Pixels that may be used (not nodata, not cloud); default: finite index values."""
+
+
+@dataclass(frozen=True)
+class SarInput:
+    """Backscatter of one SAR scene, in dB."""
+
+    vv_db: xr.DataArray | None = None
+    vh_db: xr.DataArray | None = None
+    valid: xr.DataArray | None = None
+    """Pixels that may be used (inside the swath, not layover/shadow); default: finite values."""
+
+
+@dataclass(frozen=True)
+class FloodParams:
+    """Options of :func:`~spacebridge.earth.flood.map_flood`, with their cited defaults."""
+
+    min_area_px: int = 10
+    """Minimum mapping unit: water patches smaller than this (8-connected) are set to dry (0.1 ha at 10 m)."""
+    speckle_filter: bool = True
+    speckle_window_px: int = DEFAULT_WINDOW_PX
+    enl: float = DEFAULT_ENL
+    """Equivalent number of looks of the SAR product (Lee filter)."""
+    tile_px: int = DEFAULT_TILE_PX
+    min_ashman_d: float = DEFAULT_MIN_ASHMAN_D
+    min_class_fraction: float = DEFAULT_MIN_CLASS_FRACTION
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    """Thresholds fixed by the user, by method id (``"sar-vv"``, ``"optical-mndwi"``...); skip the search."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "min_area_px": self.min_area_px,
+            "speckle_filter": "lee" if self.speckle_filter else "none",
+            "speckle_window_px": self.speckle_window_px,
+            "enl": self.enl,
+            "tile_px": self.tile_px,
+            "min_ashman_d": self.min_ashman_d,
+            "min_class_fraction": self.min_class_fraction,
+            "thresholds": dict(self.thresholds),
+        }
+
+
+@dataclass(frozen=True)
+class FloodResult:
+    """Maps and choices of one flood analysis. The maps are lazy when the inputs were dask-backed."""
+
+    extent: xr.DataArray
+    """uint8: 0 dry, 1 water or flood water, 255 unknown (no valid observation)."""
+    likelihood: xr.DataArray
+    """uint8: ensemble water likelihood 0-100, 255 unknown."""
+    classes: xr.DataArray
+    """uint8: 0 dry, 1 flood water, 2 permanent/reference water, 3 water of undetermined status, 255 unknown."""
+    n_water: xr.DataArray
+    """uint8: number of methods voting water."""
+    n_valid: xr.DataArray
+    """uint8: number of methods with a valid observation."""
+    memberships: Mapping[str, xr.DataArray]
+    """Water membership (0-1, NaN invalid) of each voting method, by method id."""
+    thresholds: tuple[ThresholdChoice, ...]
+    """Every threshold used (water methods, then change methods), chosen or fallen back."""
+    methods: tuple[str, ...]
+    """Methods that voted on water."""
+    change_methods: tuple[str, ...]
+    """Methods that voted on change (empty without a pre-event scene)."""
+    params: FloodParams
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def fallbacks(self) -> tuple[str, ...]:
+        """Methods that used their static fallback threshold."""
+        return tuple(t.method for t in self.thresholds if t.fallback)
+
+    def vote_shares(self) -> dict[str, float]:
+        """Share of each method's valid pixels that it voted water (computes the memberships)."""
+        import dask
+
+        pairs = {name: ((m > 0.5).sum(), m.notnull().sum()) for name, m in self.memberships.items()}
+        (computed,) = dask.compute(pairs)
+        return {name: (float(w) / float(n) if float(n) else 0.0) for name, (w, n) in computed.items()}
+
+    def lineage_values(self, *, vote_shares: Mapping[str, float] | None = None) -> dict[str, Any]:
+        """What the method chose, for :meth:`spacebridge.core.provenance.Lineage.with_values`."""
+        out: dict[str, Any] = {
+            "thresholds": [t.to_dict() for t in self.thresholds],
+            "fallbacks": list(self.fallbacks),
+            "methods": list(self.methods),
+            "change_methods": list(self.change_methods),
+            "ensemble": "majority of valid methods (more than half), likelihood = mean membership x 100",
+        }
+        if vote_shares is not None:
+            out["votes"] = {k: round(v, 4) for k, v in vote_shares.items()}
+        return out

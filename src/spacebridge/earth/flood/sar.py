@@ -1,0 +1,113 @@
+"""SAR speckle filtering before thresholding: the Lee filter on backscatter in dB.
+
+Speckle is multiplicative in power, so the filter runs on linear power and returns dB. The estimate is Lee's
+local linear minimum-mean-square-error filter (Lee 1980) in its coefficient-of-variation form (Lopes et al. 1990):
+
+    x̂ = z̄ + W·(z - z̄),   W = clip(1 - Cu² / Cz², 0, 1),   Cu² = 1 / ENL,   Cz² = var(z) / z̄²
+
+with local mean and variance over a square window. Invalid pixels (NaN or outside ``valid``) do not contribute to
+the local statistics (normalised convolution) and stay invalid. The window slides with ``scipy.ndimage`` filters;
+on dask arrays the blocks overlap by half a window so the result does not depend on the chunking.
+
+The default equivalent number of looks is 4.4, ESA's figure for Sentinel-1 IW GRD high-resolution products
+(Sentinel-1 User Handbook, GMES-S1OP-EOPG-TN-13-0001, table of product characteristics).
+
+References
+----------
+Lee, J.-S. (1980). Digital image enhancement and noise filtering by use of local statistics. IEEE PAMI 2(2), 165-168.
+Lopes, A., Touzi, R., Nezry, E. (1990). Adaptive speckle filters and scene heterogeneity. IEEE TGRS 28(6), 992-1000.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from spacebridge.core.errors import InvalidInputError
+
+__all__ = ["DEFAULT_ENL", "DEFAULT_WINDOW_PX", "lee_filter_db"]
+
+DEFAULT_ENL = 4.4
+"""Equivalent number of looks of Sentinel-1 IW GRDH (ESA Sentinel-1 User Handbook)."""
+DEFAULT_WINDOW_PX = 7
+"""Window edge in pixels (70 m at 10 m pixels); Lee (1980) used 5x5 and 7x7 windows."""
+
+
+def _lee_block(db: np.ndarray, valid: np.ndarray, window_px: int, cu2: float) -> np.ndarray:
+    from scipy.ndimage import uniform_filter
+
+    ok = valid & np.isfinite(db)
+    power = np.where(ok, np.power(np.float32(10.0), db.astype(np.float32) / np.float32(10.0)), np.float32(0.0))
+    weight = uniform_filter(ok.astype(np.float32), window_px, mode="constant")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = uniform_filter(power, window_px, mode="constant") / weight
+        mean_sq = uniform_filter(power * power, window_px, mode="constant") / weight
+        var = np.maximum(mean_sq - mean * mean, np.float32(0.0))
+        cz2 = var / (mean * mean)
+        w = np.clip(np.float32(1.0) - np.float32(cu2) / cz2, 0.0, 1.0)
+        w = np.where(np.isfinite(w), w, np.float32(0.0))  # flat window: keep the mean
+        out = mean + w * (power - mean)
+        out_db = np.float32(10.0) * np.log10(out)
+    return np.where(ok & (out > 0), out_db, np.float32(np.nan)).astype(np.float32)
+
+
+def lee_filter_db(
+    sigma0_db: xr.DataArray,
+    *,
+    valid: xr.DataArray | None = None,
+    window_px: int = DEFAULT_WINDOW_PX,
+    enl: float = DEFAULT_ENL,
+) -> xr.DataArray:
+    """Lee-filter a backscatter image given in dB; returns dB, NaN where invalid.
+
+    Parameters
+    ----------
+    sigma0_db
+        Backscatter coefficient in dB, 2-D (``y``, ``x``), numpy- or dask-backed.
+    valid
+        Boolean mask of valid pixels (default: finite values).
+    window_px
+        Odd window edge in pixels.
+    enl
+        Equivalent number of looks of the product (speckle variance is ``1 / enl`` in power).
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> flat = xr.DataArray(np.full((9, 9), -12.0, np.float32), dims=("y", "x"))
+    >>> round(float(lee_filter_db(flat)[4, 4]), 4)
+    -12.0
+    """
+    if window_px < 3 or window_px % 2 == 0:
+        raise InvalidInputError(
+            f"window_px={window_px} is not an odd number of at least 3",
+            hint="Give an odd window edge such as 5 or 7",
+            name="window_px",
+            value=window_px,
+        )
+    if not enl > 0:
+        raise InvalidInputError(
+            f"enl={enl} must be positive", hint="Give the equivalent number of looks (4.4 for S1 IW GRDH)", value=enl
+        )
+    mask = np.isfinite(sigma0_db) if valid is None else valid & np.isfinite(sigma0_db)
+    data: Any = sigma0_db.data
+    cu2 = 1.0 / enl
+    if hasattr(data, "map_overlap"):
+        import dask.array as da
+
+        depth = window_px // 2
+        out = da.map_overlap(
+            functools.partial(_lee_block, window_px=window_px, cu2=cu2),
+            data,
+            da.asarray(mask.data).rechunk(data.chunks),
+            depth=depth,
+            boundary="none",
+            dtype=np.float32,
+            meta=np.array((), np.float32),
+        )
+    else:
+        out = _lee_block(np.asarray(data), np.asarray(mask.data, dtype=bool), window_px, cu2)
+    return sigma0_db.copy(data=out).rename(sigma0_db.name)

@@ -1,0 +1,426 @@
+"""Scene-adaptive thresholds chosen where the histogram is bimodal, with a documented static fallback.
+
+The method is the hierarchical split-based approach (HSBA) of Chini et al. (2017), which generalises the
+split-based tile selection of Martinis et al. (2009): the valid part of the image is tested as a whole; when its
+histogram is not clearly bimodal it is split into four quadrants, each tested in turn, down to a minimum tile size.
+A tile is *bimodal* when a two-component Gaussian mixture fitted to its histogram has
+
+- Ashman's D > 2 (Ashman et al. 1994: D > 2 is needed for a clean separation of two Gaussians),
+- a minority component holding at least ``min_class_fraction`` of the pixels (cf. the class-balance test of
+  Chini et al. 2017: a tile where water is a sliver yields no usable water distribution),
+- a water-side component whose mean lies on the water side of the static fallback threshold, so that a tile split
+  between two kinds of land (bare soil and crops, say) is not taken for a water/land tile.
+
+The pixels of the selected tiles are pooled and Otsu's (1979) threshold of the pooled histogram is the scene's
+threshold (``skimage.filters.threshold_otsu``). When no tile qualifies, or the threshold falls outside the
+physically plausible range of the variable, the documented static value of the method is used and a
+:class:`~spacebridge.core.errors.ThresholdFallbackWarning` says so.
+
+Everything works on fixed-bin histograms computed per base tile in one pass over the data (dask-friendly: the
+scene is read once to choose the thresholds, once more to apply them). The two-Gaussian fit is a short weighted EM
+on the histogram, hand-written because no installed library fits a mixture to binned counts (scikit-learn is not a
+dependency and would need every pixel in memory).
+
+References
+----------
+Ashman, K. M., Bird, C. M., Zepf, S. E. (1994). Detecting bimodality in astronomical datasets. AJ 108, 2348-2361.
+Chini, M., Hostache, R., Giustarini, L., Matgen, P. (2017). A hierarchical split-based approach for parametric
+thresholding of SAR images: flood inundation as a test case. IEEE TGRS 55(12), 6975-6988.
+Martinis, S., Twele, A., Voigt, S. (2009). Towards operational near real-time flood detection using a split-based
+automatic thresholding procedure on high resolution TerraSAR-X data. NHESS 9, 303-314.
+Otsu, N. (1979). A threshold selection method from gray-level histograms. IEEE SMC 9(1), 62-66.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from spacebridge.core.errors import ThresholdFallbackWarning
+from spacebridge.earth.flood.methods import MethodSpec
+
+__all__ = [
+    "DEFAULT_MIN_ASHMAN_D",
+    "DEFAULT_MIN_CLASS_FRACTION",
+    "DEFAULT_TILE_PX",
+    "ThresholdChoice",
+    "ashman_d",
+    "choose_threshold",
+    "choose_thresholds",
+    "fit_two_gaussians",
+    "tile_histograms",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TILE_PX = 128
+"""Smallest tile edge of the split-based search, in pixels (1.28 km at 10 m)."""
+DEFAULT_MIN_ASHMAN_D = 2.0
+"""Ashman et al. (1994): two Gaussians are cleanly separated when D > 2."""
+DEFAULT_MIN_CLASS_FRACTION = 0.1
+"""Smallest share of the minority mixture component in a selected tile."""
+_MIN_TILE_PIXELS = 1000
+"""A tile with fewer valid pixels is not tested (a histogram of fewer samples is too noisy for a mixture fit)."""
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Gaussian2:
+    """A two-component 1-D Gaussian mixture; component 0 has the lower mean."""
+
+    weight: tuple[float, float]
+    mean: tuple[float, float]
+    std: tuple[float, float]
+
+    @property
+    def ashman_d(self) -> float:
+        return ashman_d(self.mean[0], self.std[0], self.mean[1], self.std[1])
+
+
+@dataclass(frozen=True)
+class ThresholdChoice:
+    """The threshold a method used, how it was chosen and the class statistics behind it."""
+
+    method: str
+    variable: str
+    unit: str
+    value: float
+    water_below: bool
+    """True when water lies below the threshold (SAR backscatter), False when above (water indices)."""
+    fallback: bool
+    reason: str
+    tiles_tested: int
+    tiles_selected: int
+    tile_px: int
+    ashman_d: float | None
+    """Ashman's D of the mixture fitted to the pooled histogram of the selected tiles."""
+    water_mean: float
+    """Mean of the variable on the water side of the threshold (membership ramp end)."""
+    land_mean: float
+    fallback_source: str
+    valid_px: int = 0
+    """Number of valid pixels the histograms were computed on."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "variable": self.variable,
+            "unit": self.unit,
+            "value": round(self.value, 4),
+            "water_side": "below" if self.water_below else "above",
+            "fallback": self.fallback,
+            "reason": self.reason,
+            "tiles_tested": self.tiles_tested,
+            "tiles_selected": self.tiles_selected,
+            "tile_px": self.tile_px,
+            "ashman_d": None if self.ashman_d is None else round(self.ashman_d, 3),
+            "water_mean": round(self.water_mean, 4),
+            "land_mean": round(self.land_mean, 4),
+            "fallback_source": self.fallback_source,
+            "valid_px": self.valid_px,
+        }
+
+
+def ashman_d(mean1: float, std1: float, mean2: float, std2: float) -> float:
+    """Ashman's D = sqrt(2)·|mu1 - mu2| / sqrt(s1² + s2²) (Ashman et al. 1994).
+
+    Examples
+    --------
+    >>> round(ashman_d(0.0, 1.0, 4.0, 1.0), 3)
+    4.0
+    """
+    denom = math.sqrt(std1 * std1 + std2 * std2)
+    if denom == 0.0:
+        return math.inf if mean1 != mean2 else 0.0
+    return math.sqrt(2.0) * abs(mean1 - mean2) / denom
+
+
+def _otsu(counts: npt.NDArray[np.int64], centers: FloatArray) -> float:
+    from skimage.filters import threshold_otsu
+
+    return float(threshold_otsu(hist=(counts, centers)))
+
+
+def fit_two_gaussians(
+    counts: npt.ArrayLike, centers: npt.ArrayLike, *, max_iter: int = 200, tol: float = 1e-7
+) -> Gaussian2 | None:
+    """Fit a two-component Gaussian mixture to a histogram by expectation-maximisation.
+
+    Starts from the two classes of Otsu's split. Returns ``None`` for histograms with fewer than two occupied bins.
+
+    Parameters
+    ----------
+    counts
+        Pixel count per bin.
+    centers
+        Bin centres, evenly spaced, in the unit of the variable.
+    """
+    n = np.asarray(counts, dtype=np.float64)
+    x = np.asarray(centers, dtype=np.float64)
+    total = n.sum()
+    if total <= 0 or np.count_nonzero(n) < 2:
+        return None
+    width = float(x[1] - x[0]) if x.size > 1 else 1.0
+    floor_var = width * width / 12.0  # a bin's own variance: keeps a spike from collapsing to zero width
+    split = _otsu(n.astype(np.int64), x)
+    low = x <= split
+    w = np.array([n[low].sum(), n[~low].sum()]) / total
+    if min(w) == 0.0:
+        return None
+    mu = np.array([np.average(x[low], weights=n[low]), np.average(x[~low], weights=n[~low])])
+    var = np.array(
+        [
+            np.average((x[low] - mu[0]) ** 2, weights=n[low]) + floor_var,
+            np.average((x[~low] - mu[1]) ** 2, weights=n[~low]) + floor_var,
+        ]
+    )
+    previous = -np.inf
+    for _ in range(max_iter):
+        dens = (
+            w[:, None]
+            * np.exp(-0.5 * (x[None, :] - mu[:, None]) ** 2 / var[:, None])
+            / np.sqrt(2 * np.pi * var)[:, None]
+        )
+        mix = dens.sum(axis=0)
+        mix = np.where(mix > 0, mix, np.finfo(np.float64).tiny)
+        resp = dens / mix
+        loglik = float(np.sum(n * np.log(mix)) / total)
+        nk = (resp * n).sum(axis=1)
+        if np.any(nk <= 0):
+            break
+        w = nk / total
+        mu = (resp * n * x).sum(axis=1) / nk
+        var = (resp * n * (x[None, :] - mu[:, None]) ** 2).sum(axis=1) / nk + floor_var
+        if abs(loglik - previous) < tol:
+            break
+        previous = loglik
+    order = np.argsort(mu)
+    return Gaussian2(
+        weight=(float(w[order[0]]), float(w[order[1]])),
+        mean=(float(mu[order[0]]), float(mu[order[1]])),
+        std=(float(math.sqrt(var[order[0]])), float(math.sqrt(var[order[1]]))),
+    )
+
+
+def _block_tile_hist(values: np.ndarray, valid: np.ndarray, tile_px: int, spec: MethodSpec) -> np.ndarray:
+    """Histograms of one block, per tile of ``tile_px`` (the last row/column of tiles may be smaller)."""
+    h, w = values.shape
+    ty, tx = -(-h // tile_px), -(-w // tile_px)
+    nbins = spec.nbins
+    ok = valid & np.isfinite(values)
+    idx = np.floor((values - spec.hist_min) / spec.bin_width)
+    np.clip(idx, 0, nbins - 1, out=idx, where=ok)
+    rows = (np.arange(h) // tile_px)[:, None]
+    cols = (np.arange(w) // tile_px)[None, :]
+    tile = rows * tx + cols
+    flat = (tile * nbins + np.where(ok, idx, 0).astype(np.int64))[ok]
+    counts = np.bincount(flat, minlength=ty * tx * nbins)
+    return counts.reshape(ty, tx, nbins)
+
+
+def tile_histograms(values: Any, valid: Any, *, tile_px: int, spec: MethodSpec) -> Any:
+    """Per-tile histograms of ``values`` where ``valid``: an array ``(tiles_y, tiles_x, nbins)`` of int64 counts.
+
+    ``values`` and ``valid`` are numpy or dask arrays (or DataArrays wrapping them) of the same shape. With dask the
+    result is a lazy dask array (chunks are realigned to multiples of ``tile_px`` first); compute several at once
+    with ``dask.compute`` so that the inputs are read once.
+    """
+    v = getattr(values, "data", values)
+    m = getattr(valid, "data", valid)
+    if not hasattr(v, "map_blocks"):
+        return _block_tile_hist(np.asarray(v, dtype=np.float32), np.asarray(m, dtype=bool), tile_px, spec)
+    import dask.array as da
+
+    def aligned(chunks: tuple[int, ...]) -> tuple[int, ...]:
+        size = sum(chunks)
+        step = max(tile_px, (max(chunks) // tile_px) * tile_px)
+        return tuple(min(step, size - start) for start in range(0, size, step))
+
+    target = (aligned(v.chunks[0]), aligned(v.chunks[1]))
+    v = v.rechunk(target)
+    m = da.asarray(m).rechunk(target)
+    out_chunks = (
+        tuple(-(-c // tile_px) for c in target[0]),
+        tuple(-(-c // tile_px) for c in target[1]),
+        (spec.nbins,),
+    )
+    return da.map_blocks(
+        functools.partial(_block_tile_hist, tile_px=tile_px, spec=spec),
+        v,
+        m,
+        dtype=np.int64,
+        chunks=out_chunks,
+        new_axis=2,
+        meta=np.array((), np.int64),
+    )
+
+
+@dataclass(frozen=True)
+class _Node:
+    y0: int
+    y1: int
+    x0: int
+    x1: int
+
+
+def _is_bimodal(
+    counts: np.ndarray, centers: FloatArray, spec: MethodSpec, min_d: float, min_frac: float
+) -> Gaussian2 | None:
+    if counts.sum() < _MIN_TILE_PIXELS:
+        return None
+    fit = fit_two_gaussians(counts, centers)
+    if fit is None or fit.ashman_d <= min_d or min(fit.weight) < min_frac:
+        return None
+    water_mean = fit.mean[0] if spec.water_below else fit.mean[1]
+    water_side_ok = water_mean < spec.fallback if spec.water_below else water_mean > spec.fallback
+    return fit if water_side_ok else None
+
+
+def _hsba(
+    hist: np.ndarray, centers: FloatArray, spec: MethodSpec, min_d: float, min_frac: float
+) -> tuple[list[_Node], int]:
+    """Hierarchical split-based search; returns the selected nodes and the number of tiles tested."""
+    selected: list[_Node] = []
+    tested = 0
+    stack = [_Node(0, hist.shape[0], 0, hist.shape[1])]
+    while stack:
+        node = stack.pop()
+        counts = hist[node.y0 : node.y1, node.x0 : node.x1].sum(axis=(0, 1))
+        if counts.sum() >= _MIN_TILE_PIXELS:
+            tested += 1
+            if _is_bimodal(counts, centers, spec, min_d, min_frac) is not None:
+                selected.append(node)
+                continue
+        if node.y1 - node.y0 == 1 and node.x1 - node.x0 == 1:
+            continue
+        ym, xm = (node.y0 + node.y1 + 1) // 2, (node.x0 + node.x1 + 1) // 2
+        for y0, y1 in ((node.y0, ym), (ym, node.y1)):
+            for x0, x1 in ((node.x0, xm), (xm, node.x1)):
+                if y1 > y0 and x1 > x0:
+                    stack.append(_Node(y0, y1, x0, x1))
+    return selected, tested
+
+
+def _class_means(counts: np.ndarray, centers: FloatArray, threshold: float, spec: MethodSpec) -> tuple[float, float]:
+    below = centers < threshold
+    spread = spec.default_spread
+
+    def mean(mask: np.ndarray, default: float) -> float:
+        n = counts[mask]
+        return float(np.average(centers[mask], weights=n)) if n.sum() > 0 else default
+
+    low = mean(below, threshold - spread)
+    high = mean(~below, threshold + spread)
+    return (low, high) if spec.water_below else (high, low)
+
+
+def choose_threshold(
+    hist: np.ndarray,
+    spec: MethodSpec,
+    *,
+    tile_px: int = DEFAULT_TILE_PX,
+    min_ashman_d: float = DEFAULT_MIN_ASHMAN_D,
+    min_class_fraction: float = DEFAULT_MIN_CLASS_FRACTION,
+    fixed: float | None = None,
+) -> ThresholdChoice:
+    """Choose the threshold of one method from its per-tile histograms (see the module docstring).
+
+    Emits :class:`~spacebridge.core.errors.ThresholdFallbackWarning` when the static value is used. A histogram
+    without any valid pixel gives the fallback value with ``valid_px == 0`` and no warning: the caller decides
+    what an absent input means.
+
+    Parameters
+    ----------
+    hist
+        ``(tiles_y, tiles_x, nbins)`` counts from :func:`tile_histograms`.
+    spec
+        The method: histogram bins, water side, fallback value and plausible range.
+    tile_px
+        Edge of the base tiles in pixels (recorded in the result).
+    min_ashman_d, min_class_fraction
+        Bimodality tests of a tile (Ashman et al. 1994; Chini et al. 2017).
+    fixed
+        A threshold given by the user: no search, no warning.
+    """
+    hist = np.asarray(hist)
+    centers = spec.centers
+    total = hist.sum(axis=(0, 1))
+    valid_px = int(total.sum())
+    if fixed is not None or valid_px == 0:
+        value = spec.fallback if fixed is None else float(fixed)
+        water_mean, land_mean = _class_means(total, centers, value, spec)
+        reason = "given by the user" if fixed is not None else "no valid pixel"
+        return ThresholdChoice(
+            spec.name, spec.variable, spec.unit, value, spec.water_below, fixed is None, reason,
+            0, 0, tile_px, None, water_mean, land_mean, spec.fallback_source, valid_px,
+        )  # fmt: skip
+    nodes, tested = _hsba(hist, centers, spec, min_ashman_d, min_class_fraction)
+    if nodes:
+        pooled = np.sum([hist[n.y0 : n.y1, n.x0 : n.x1].sum(axis=(0, 1)) for n in nodes], axis=0)
+        value = _otsu(pooled, centers)
+        fit = fit_two_gaussians(pooled, centers)
+        lo, hi = spec.plausible
+        if lo <= value <= hi:
+            water_mean, land_mean = _class_means(pooled, centers, value, spec)
+            return ThresholdChoice(
+                spec.name, spec.variable, spec.unit, value, spec.water_below, False,
+                f"Otsu on {len(nodes)} bimodal tile(s) of {tested} tested",
+                tested, len(nodes), tile_px, None if fit is None else fit.ashman_d,
+                water_mean, land_mean, spec.fallback_source, valid_px,
+            )  # fmt: skip
+        reason = (
+            f"Otsu threshold {value:.3f} {spec.unit} on {len(nodes)} bimodal tile(s) is outside the plausible range "
+            f"[{lo:g}, {hi:g}]"
+        )
+    else:
+        reason = f"no tile of {tested} tested has a bimodal histogram (Ashman's D > {min_ashman_d:g}, balanced classes)"
+    warnings.warn(
+        f"{spec.name}: {reason}; using the static {spec.variable} threshold {spec.fallback:g} {spec.unit} "
+        f"({spec.fallback_source}). Check the result, or give a threshold explicitly.",
+        ThresholdFallbackWarning,
+        stacklevel=2,
+    )
+    water_mean, land_mean = _class_means(total, centers, spec.fallback, spec)
+    return ThresholdChoice(
+        spec.name, spec.variable, spec.unit, spec.fallback, spec.water_below, True, reason,
+        tested, 0, tile_px, None, water_mean, land_mean, spec.fallback_source, valid_px,
+    )  # fmt: skip
+
+
+def choose_thresholds(
+    inputs: Sequence[tuple[Any, Any, MethodSpec]],
+    *,
+    tile_px: int = DEFAULT_TILE_PX,
+    min_ashman_d: float = DEFAULT_MIN_ASHMAN_D,
+    min_class_fraction: float = DEFAULT_MIN_CLASS_FRACTION,
+    fixed: Mapping[str, float] | None = None,
+) -> list[ThresholdChoice]:
+    """Thresholds for several ``(values, valid, spec)`` inputs, their histograms computed in one pass.
+
+    ``fixed`` maps method ids to thresholds given by the user.
+    """
+    import dask
+
+    fixed = fixed or {}
+    graphs = [tile_histograms(v, m, tile_px=tile_px, spec=s) for v, m, s in inputs]
+    hists = dask.compute(*graphs)
+    return [
+        choose_threshold(
+            h,
+            s,
+            tile_px=tile_px,
+            min_ashman_d=min_ashman_d,
+            min_class_fraction=min_class_fraction,
+            fixed=fixed.get(s.name),
+        )
+        for h, (_, _, s) in zip(hists, inputs, strict=True)
+    ]

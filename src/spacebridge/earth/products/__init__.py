@@ -1,0 +1,32 @@
+"""Products of the earth analyses: COGs, polygons, area statistics and STAC items with lineage.
+
+Generic for every analysis (flood, fire, snow, ...): functions take georeferenced ``xarray`` rasters and plain
+mappings, never analysis-specific objects. Where is a STAC item written? :func:`add_item_to_catalog` in
+:mod:`.stac`. Every write is atomic.
+"""
+
+from spacebridge.earth.products.cog import COG_MEDIA_TYPE, write_cog
+from spacebridge.earth.products.stac import (
+    STAC_VERSION,
+    add_item_to_catalog,
+    asset_for_file,
+    build_item,
+    validate_stac,
+)
+from spacebridge.earth.products.stats import area_by_value, block_cell_areas_m2, equal_area_crs_for
+from spacebridge.earth.products.vectors import polygonize, write_vectors
+
+__all__ = [
+    "COG_MEDIA_TYPE",
+    "STAC_VERSION",
+    "add_item_to_catalog",
+    "area_by_value",
+    "asset_for_file",
+    "block_cell_areas_m2",
+    "build_item",
+    "equal_area_crs_for",
+    "polygonize",
+    "validate_stac",
+    "write_cog",
+    "write_vectors",
+]
