@@ -26,6 +26,7 @@ import rioxarray
 import xarray as xr
 
 from spacebridge.core.errors import ThresholdFallbackWarning
+from spacebridge.earth import compute_index
 from spacebridge.earth.flood import OpticalInput, SarInput, map_flood
 
 FIELDS_NE = (slice(150, 200), slice(450, 500))
@@ -46,9 +47,9 @@ def spain(examples_dir):
     folder = examples_dir / "flood-spain-2019"
     s2 = _open(folder / "Spain_7370579_S2Hand.tif")
     s1 = _open(folder / "Spain_7370579_S1Hand.tif")
-    green, nir, swir16 = (s2.sel(band=b, drop=True) / 1e4 for b in (3, 8, 12))  # B3, B8, B11
-    mndwi = ((green - swir16) / (green + swir16)).astype("float32")  # Xu (2006)
-    ndwi = ((green - nir) / (green + nir)).astype("float32")  # McFeeters (1996)
+    bands = {name: s2.sel(band=b, drop=True) / 1e4 for name, b in (("green", 3), ("nir", 8), ("swir16", 12))}
+    mndwi = compute_index("MNDWI", bands)  # Xu (2006)
+    ndwi = compute_index("NDWI", bands)  # McFeeters (1996)
     return {"mndwi": mndwi, "ndwi": ndwi, "vv": s1.sel(band=1, drop=True), "vh": s1.sel(band=2, drop=True)}
 
 

@@ -21,7 +21,6 @@ from spacebridge.earth.products import (
     add_item_to_catalog,
     area_by_value,
     asset_for_file,
-    block_cell_areas_m2,
     build_item,
     polygonize,
     validate_stac,
@@ -35,7 +34,7 @@ GEOD = Geod(ellps="WGS84")
 def test_public_api_is_locked():
     assert set(products.__all__) == {
         "COG_MEDIA_TYPE", "STAC_VERSION", "add_item_to_catalog", "area_by_value", "asset_for_file",
-        "block_cell_areas_m2", "build_item", "equal_area_crs_for", "polygonize", "validate_stac", "write_cog",
+        "build_item", "equal_area_crs_for", "footprint_wgs84", "polygonize", "validate_stac", "write_cog",
         "write_vectors",
     }  # fmt: skip
 
@@ -82,20 +81,6 @@ def test_cog_failure_leaves_nothing(tmp_path, classes):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_pixel_areas_on_a_geographic_grid_match_geodesic_areas():
-    """Authority: geodesic polygon areas on the WGS84 ellipsoid (Karney 2013, pyproj.Geod)."""
-    res = 0.001
-    gbox = GeoBox.from_bbox((-0.8, 60.0, -0.7, 60.05), "EPSG:4326", resolution=res)
-    areas, by, bx = block_cell_areas_m2(gbox)
-    assert (by, bx) == (1, gbox.shape[1])
-    for row in (0, gbox.shape[0] // 2, gbox.shape[0] - 1):
-        north = 60.05 - row * res
-        expected, _ = GEOD.polygon_area_perimeter(
-            [-0.8, -0.8 + res, -0.8 + res, -0.8], [north, north, north - res, north - res]
-        )
-        assert areas[row, 0] == pytest.approx(abs(expected), rel=1e-4)
-
-
 @settings(max_examples=15, deadline=None)
 @given(st.floats(-70, 70), st.floats(-170, 170))
 def test_total_area_of_a_geographic_raster_matches_the_geodesic_area(lat, lon):
@@ -120,9 +105,15 @@ def test_areas_per_class_and_per_zone(classes):
     assert zoned["zones"][1]["area_km2"]["water"] == 0.0
 
 
+def test_areas_do_not_depend_on_chunking(classes):
+    eager = area_by_value(classes, values={0: "dry", 1: "water", 255: "unknown"})
+    lazy = area_by_value(classes.chunk(128), values={0: "dry", 1: "water", 255: "unknown"})
+    assert lazy["area_km2"] == pytest.approx(eager["area_km2"], rel=1e-9)
+
+
 def test_aoi_outside_the_raster_is_an_aoi_error(classes):
     far = gpd.GeoDataFrame(geometry=[box(10, 10, 11, 11)], crs="EPSG:4326")
-    with pytest.raises(InvalidAOIError, match="no AOI polygon covers a pixel"):
+    with pytest.raises(InvalidAOIError, match="no AOI polygon overlaps the raster"):
         area_by_value(classes, values={1: "water"}, zones=far)
 
 

@@ -61,11 +61,12 @@ def _valid(values: xr.DataArray, valid: xr.DataArray | None) -> xr.DataArray:
     return ok if valid is None else ok & valid.astype(bool)
 
 
-def _grid_of(da: xr.DataArray) -> tuple[Any, ...]:
-    crs = None
-    if "spatial_ref" in da.coords:
-        crs = da.coords["spatial_ref"].attrs.get("crs_wkt") or da.coords["spatial_ref"].attrs.get("spatial_ref")
-    return (da.dims, da.shape, crs)
+def _crs_of(da: xr.DataArray) -> str | None:
+    if "spatial_ref" not in da.coords:
+        return None
+    attrs = da.coords["spatial_ref"].attrs
+    wkt = attrs.get("crs_wkt") or attrs.get("spatial_ref")
+    return str(wkt) if wkt else None
 
 
 def _check_same_grid(arrays: Mapping[str, xr.DataArray]) -> None:
@@ -74,7 +75,8 @@ def _check_same_grid(arrays: Mapping[str, xr.DataArray]) -> None:
         return
     ref_name, ref = items[0]
     for name, arr in items[1:]:
-        same = _grid_of(arr) == _grid_of(ref)
+        crs_a, crs_b = _crs_of(ref), _crs_of(arr)
+        same = ref.dims == arr.dims and ref.shape == arr.shape and (crs_a is None or crs_b is None or crs_a == crs_b)
         if same:
             for dim in ref.dims:
                 if dim in ref.coords and dim in arr.coords:
@@ -93,9 +95,9 @@ def _check_same_grid(arrays: Mapping[str, xr.DataArray]) -> None:
             )
 
 
-def _with_grid(da: xr.DataArray, ref: xr.DataArray) -> xr.DataArray:
-    """Carry the reference input's grid coordinate (``spatial_ref``) over, with its attributes."""
-    if "spatial_ref" in ref.coords:
+def _with_grid(da: xr.DataArray, ref: xr.DataArray | None) -> xr.DataArray:
+    """Carry the grid coordinate (``spatial_ref`` with its CRS attributes) of an input over to a result."""
+    if ref is not None:
         return da.assign_coords(spatial_ref=ref.coords["spatial_ref"])
     return da
 
@@ -310,7 +312,7 @@ def _map_flood(
         changed = ensemble_vote(change_members)[0]
     classes = classify_water(water, changed=changed, reference_water=reference_water)
     log.info("flood mapping with methods %s, change methods %s", list(memberships), list(change_members))
-    ref = water_cands[0][1]
+    ref = next((v for _, v, _ in water_cands if _crs_of(v) is not None), None)
     return FloodResult(
         extent=_with_grid(water.rename("flood_extent"), ref),
         likelihood=_with_grid(likelihood.rename("flood_likelihood"), ref),

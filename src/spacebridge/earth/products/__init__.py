@@ -13,7 +13,7 @@ from spacebridge.earth.products.stac import (
     build_item,
     validate_stac,
 )
-from spacebridge.earth.products.stats import area_by_value, block_cell_areas_m2, equal_area_crs_for
+from spacebridge.earth.products.stats import area_by_value, equal_area_crs_for, footprint_wgs84
 from spacebridge.earth.products.vectors import polygonize, write_vectors
 
 __all__ = [
@@ -22,9 +22,9 @@ __all__ = [
     "add_item_to_catalog",
     "area_by_value",
     "asset_for_file",
-    "block_cell_areas_m2",
     "build_item",
     "equal_area_crs_for",
+    "footprint_wgs84",
     "polygonize",
     "validate_stac",
     "write_cog",

@@ -1,16 +1,14 @@
 """Area statistics of class rasters, with pixel areas computed in an equal-area CRS.
 
-A pixel's true area is the area of its four corners' polygon projected into a Lambert azimuthal equal-area CRS
-centred on the raster (:func:`spacebridge.core.geo.equal_area_crs`; equal-area everywhere, so exact up to the
-straight-edge approximation of a 10 m cell). On geographic grids (EPSG:4326) pixel area depends on latitude only
-and is computed for every row; on projected grids it varies slowly (UTM scale factor) and is computed at the
-centre of every 64 x 64 pixel block. Counting a class never materialises a full-size area array: per-block counts
-are multiplied by per-block areas.
+Pixel areas come from :func:`spacebridge.earth.areas.pixel_areas_m2` (each pixel's corners projected into a
+Lambert azimuthal equal-area CRS), evaluated block by block so that a full-size area array is never held in
+memory: for each block (a dask chunk, 2048 px by default) the areas of its pixels are multiplied by the class
+masks and summed. Geographic grids (EPSG:4326) are therefore measured correctly, latitude by latitude.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,15 +17,9 @@ import xarray as xr
 from spacebridge.core.errors import InvalidAOIError
 from spacebridge.core.geo import equal_area_crs
 
-__all__ = ["area_by_value", "block_cell_areas_m2", "equal_area_crs_for", "footprint_wgs84"]
+__all__ = ["area_by_value", "equal_area_crs_for", "footprint_wgs84"]
 
-_BLOCK_PX = 64
-
-
-def _geobox(da: xr.DataArray) -> Any:
-    import odc.geo.xr  # noqa: F401
-
-    return da.odc.geobox
+_BLOCK_PX = 2048
 
 
 def _to_wgs84(gbox: Any, xs: Any, ys: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -60,53 +52,46 @@ def equal_area_crs_for(gbox: Any) -> str:
     return equal_area_crs(float(lon[0]), float(lat[0]))
 
 
-def block_cell_areas_m2(gbox: Any) -> tuple[np.ndarray, int, int]:
-    """Cell area in m² at the centre cell of each block; returns ``(areas, block_rows, block_cols)``.
-
-    Blocks are one row high and the full width on geographic grids, 64 x 64 pixels otherwise.
-    """
-    from pyproj import Transformer
-
-    height, width = gbox.shape
-    geographic = bool(gbox.crs.geographic)
-    by, bx = (1, width) if geographic else (_BLOCK_PX, _BLOCK_PX)
-    rows = np.minimum(np.arange(0, height, by) + by // 2, height - 1)
-    cols = np.minimum(np.arange(0, width, bx) + bx // 2, width - 1)
-    rr, cc = np.meshgrid(rows.astype(np.float64), cols.astype(np.float64), indexing="ij")
-    corners_c = np.stack([cc, cc + 1, cc + 1, cc], axis=-1)
-    corners_r = np.stack([rr, rr, rr + 1, rr + 1], axis=-1)
-    t = gbox.transform
-    xs = t.c + t.a * corners_c + t.b * corners_r
-    ys = t.f + t.d * corners_c + t.e * corners_r
-    to_laea = Transformer.from_crs(gbox.crs.to_wkt(), equal_area_crs_for(gbox), always_xy=True)
-    ex, ey = to_laea.transform(xs, ys)
-    ex, ey = np.asarray(ex), np.asarray(ey)
-    area = 0.5 * np.abs(
-        np.sum(ex * np.roll(ey, -1, axis=-1) - np.roll(ex, -1, axis=-1) * ey, axis=-1)
-    )  # shoelace over the 4 corners
-    return area, by, bx
-
-
-def _block_counts(mask: xr.DataArray, by: int, bx: int) -> Any:
-    ydim, xdim = mask.dims
-    return mask.astype(np.uint32).coarsen({ydim: by, xdim: bx}, boundary="pad").sum().data
-
-
-def _zone_masks(zones: Any, gbox: Any) -> list[tuple[Any, np.ndarray]]:
+def _block_sums(
+    block: np.ndarray,
+    *,
+    gbox: Any,
+    values: Sequence[int],
+    zones: Sequence[Any],
+    block_info: dict[Any, Any] | None = None,
+) -> np.ndarray:
+    """Area in m² of each value in one block, overall (row 0) and inside each zone (rows 1..n)."""
     from rasterio.features import geometry_mask
 
+    from spacebridge.earth.areas import pixel_areas_m2
+
+    (y0, y1), (x0, x1) = block_info[0]["array-location"] if block_info else ((0, block.shape[0]), (0, block.shape[1]))
+    sub = gbox[y0:y1, x0:x1]
+    areas = pixel_areas_m2(sub)
+    out = np.zeros((1 + len(zones), len(values)), dtype=np.float64)
+    insides = [np.ones(block.shape, bool)] + [
+        ~geometry_mask([g], out_shape=sub.shape, transform=sub.transform, all_touched=False) for g in zones
+    ]
+    for i, inside in enumerate(insides):
+        for j, value in enumerate(values):
+            out[i, j] = areas[inside & (block == value)].sum()
+    return out[None, None]
+
+
+def _zone_geometries(zones: Any, gbox: Any) -> list[Any]:
+    from shapely.geometry import box
+
     gdf = zones.to_crs(gbox.crs.to_wkt())
-    out = []
-    for zid, geom in zip(gdf.index, gdf.geometry, strict=True):
-        inside = ~geometry_mask([geom], out_shape=gbox.shape, transform=gbox.transform, all_touched=False)
-        out.append((zid, inside))
-    if not any(m.any() for _, m in out):
+    extent = box(*gbox.boundingbox)
+    geoms = list(gdf.geometry)
+    if not any(g is not None and g.intersects(extent) for g in geoms):
         raise InvalidAOIError(
-            "no AOI polygon covers a pixel of the raster",
-            hint="Check that the AOI overlaps the scene (and its CRS)",
-            zones=len(out),
+            "no AOI polygon overlaps the raster",
+            hint="Check that the AOI covers the scene (and that its CRS is right)",
+            zones=len(geoms),
+            raster_bounds=list(gbox.boundingbox),
         )
-    return out
+    return geoms
 
 
 def area_by_value(
@@ -131,29 +116,34 @@ def area_by_value(
     dict
         ``{"area_km2": {name: km2}, "equal_area_crs": proj_string, "zones": [{"id": id, "area_km2": {...}}]}``.
     """
-    import dask
+    import dask.array as da
 
-    gbox = _geobox(raster)
-    areas, by, bx = block_cell_areas_m2(gbox)
-    masks = {name: raster == value for value, name in values.items()}
-    zone_masks = _zone_masks(zones, gbox) if zones is not None else []
-    graphs: dict[str, Any] = {name: _block_counts(m, by, bx) for name, m in masks.items()}
-    for i, (_, inside) in enumerate(zone_masks):
-        zone = xr.DataArray(inside, dims=raster.dims)
-        for name, m in masks.items():
-            graphs[f"{i}\x00{name}"] = _block_counts(m & zone, by, bx)
-    (counts,) = dask.compute(graphs)
+    from spacebridge.earth.areas import geobox_of
 
-    def km2(c: Any) -> float:
-        return round(float(np.sum(np.asarray(c, dtype=np.float64) * areas)) / 1e6, 6)
-
+    gbox = geobox_of(raster)
+    geoms = _zone_geometries(zones, gbox) if zones is not None else []
+    data = raster.data
+    if not isinstance(data, da.Array):
+        data = da.from_array(np.asarray(data), chunks=_BLOCK_PX)
+    keys = list(values)
+    sums = data.map_blocks(
+        _block_sums,
+        gbox=gbox,
+        values=keys,
+        zones=geoms,
+        dtype=np.float64,
+        chunks=((1,) * data.numblocks[0], (1,) * data.numblocks[1], (1 + len(geoms),), (len(keys),)),
+        new_axis=[2, 3],
+        meta=np.array((), np.float64),
+    )
+    total = np.asarray(sums.sum(axis=(0, 1)).compute()) / 1e6
     out: dict[str, Any] = {
-        "area_km2": {name: km2(counts[name]) for name in masks},
+        "area_km2": {values[k]: round(float(total[0, j]), 6) for j, k in enumerate(keys)},
         "equal_area_crs": equal_area_crs_for(gbox),
     }
-    if zone_masks:
+    if geoms:
         out["zones"] = [
-            {"id": str(zid), "area_km2": {name: km2(counts[f"{i}\x00{name}"]) for name in masks}}
-            for i, (zid, _) in enumerate(zone_masks)
+            {"id": str(zid), "area_km2": {values[k]: round(float(total[1 + i, j]), 6) for j, k in enumerate(keys)}}
+            for i, zid in enumerate(zones.index)
         ]
     return out
