@@ -19,7 +19,6 @@ import logging
 import warnings
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import xarray as xr
