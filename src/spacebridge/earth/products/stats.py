@@ -141,7 +141,7 @@ def area_by_value(
         "area_km2": {values[k]: round(float(total[0, j]), 6) for j, k in enumerate(keys)},
         "equal_area_crs": equal_area_crs_for(gbox),
     }
-    if geoms:
+    if zones is not None and geoms:
         out["zones"] = [
             {"id": str(zid), "area_km2": {values[k]: round(float(total[1 + i, j]), 6) for j, k in enumerate(keys)}}
             for i, zid in enumerate(zones.index)
