@@ -30,7 +30,7 @@ import numpy as np
 
 from spacebridge.core.errors import InvalidInputError
 
-__all__ = ["Program", "compile_formula", "evaluate"]
+__all__ = ["Decoding", "Program", "compile_formula", "decode_array", "evaluate"]
 
 BLOCK_PX = 1 << 16
 """Pixels per block: 64 Ki float32 = 256 KiB per buffer, so a few buffers fit in a core's L2 cache."""
@@ -314,3 +314,17 @@ def _mask_nan_inputs(ins: list[np.ndarray], res: np.ndarray, mask: np.ndarray, t
         np.isnan(buf, out=tmp)
         mask |= tmp
     np.copyto(res, np.float32(np.nan), where=mask)
+
+
+def decode_array(src: np.ndarray, decoding: Decoding, *, block_px: int = BLOCK_PX) -> np.ndarray:
+    """Stored values to float32 physical values (``x * scale + offset``), invalid values as NaN."""
+    arr = np.asarray(src)
+    flat = np.ascontiguousarray(arr).reshape(-1)
+    decoder = _Decoder(flat.dtype, decoding, db=False)
+    out = np.empty(flat.size, dtype=np.float32)
+    size = max(1, min(block_px, out.size))
+    mask, tmp = np.empty(size, dtype=bool), np.empty(size, dtype=bool)
+    for start in range(0, out.size, size):
+        stop = min(start + size, out.size)
+        decoder(flat[start:stop], out[start:stop], mask[: stop - start], tmp[: stop - start])
+    return out.reshape(arr.shape)

@@ -13,6 +13,9 @@ Sources
   SR scale 0.0000275, offset -0.2, fill 0, valid range 7273-43636; ST_B10 scale 0.00341802, offset 149.0 K.
   Band edges: USGS Landsat 8 Data Users Handbook (LSDS-1574). Asset keys: Earth Search and Planetary Computer.
 - Landsat 8/9 OLI Level-1: same handbook, section 5.1 (TOA reflectance from the MTL rescaling factors).
+- OPERA DSWx-HLS v1.0: JPL, OPERA Dynamic Surface Water Extent from HLS Product Specification (JPL D-107395):
+  layer WTR, uint8 classes 0 not water, 1 open water, 2 partial surface water, 252 snow/ice, 253 cloud/shadow,
+  254 ocean masked, 255 fill. Planetary Computer does not host it; NASA CMR-STAC (LPCLOUD) does.
 - Sentinel-1 GRD: ESA Sentinel-1 User Handbook (IW GRD high resolution 10 m pixel spacing).
 - MODIS: NASA MODIS band specifications (modis.gsfc.nasa.gov/about/specifications.php, edges);
   MOD13Q1 v061: Didan et al. (2015) MODIS Vegetation Index User's Guide v3.00 (scale 0.0001; VI fill -3000,
@@ -346,5 +349,28 @@ SENSORS: tuple[Sensor, ...] = (
         "fixed",
         (),
         ("Airbus Defence and Space, Pléiades Imagery User Guide (2012)",),
+    ),
+    Sensor(
+        "opera-dswx-hls",
+        "OPERA DSWx-HLS v1 water classification (30 m)",
+        ("landsat-8", "landsat-9", "sentinel-2a", "sentinel-2b"),
+        "hls",
+        "L3",
+        "classification",
+        (
+            Band(
+                "WTR",
+                None,
+                None,
+                None,
+                30,
+                ("B01_WTR", "Water classification (WTR)", "wtr"),
+                kind="class",
+                nodata=255.0,
+            ),
+        ),
+        "fixed",
+        (("nasa-cmr", "OPERA_L3_DSWX-HLS_V1"),),
+        ("JPL, OPERA DSWx-HLS Product Specification, JPL D-107395",),
     ),
 )

@@ -54,8 +54,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-BandKind = Literal["reflectance", "sar", "temperature", "index", "qa"]
-Quantity = Literal["toa_reflectance", "surface_reflectance", "sigma0_db", "gamma0_db", "vegetation_index"]
+BandKind = Literal["reflectance", "sar", "temperature", "index", "qa", "class"]
+Quantity = Literal[
+    "toa_reflectance", "surface_reflectance", "sigma0_db", "gamma0_db", "vegetation_index", "classification"
+]
 
 #: First day of Sentinel-2 processing baseline 04.00, which shifted DNs by +1000 (ESA, "Copernicus Sentinel-2:
 #: Major Products Upgrade Upcoming", 2021; Sentinel-2 Products Specification Document S2-PDGS-TAS-DI-PSD v14.9).
