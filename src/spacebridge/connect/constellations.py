@@ -215,7 +215,7 @@ class ElevationStats:
     quantile_probs: tuple[float, ...]
     elevation_quantiles_deg: FloatArray
     """Shape ``(latitude, quantile)``: elevation not exceeded a fraction ``quantile_probs`` of the time
-    (NaN-free: the serving elevation is negative when no satellite is above the horizon)."""
+    (NaN-free: the serving elevation is negative, or -90 when no satellite is near, below the horizon)."""
     mean_elevation_deg: FloatArray
     """Mean serving elevation over the samples where it is at least the minimum elevation."""
     coverage_fraction: FloatArray
@@ -274,12 +274,30 @@ def serving_elevation_stats(
     up = np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
     up_dot_site = np.sum(up * site, axis=-1)[:, None]
     site_sq = np.sum(site * site, axis=-1)[:, None]
-    best = np.empty((site.shape[0], positions_ecef_km.shape[0]))
-    for t, sats in enumerate(positions_ecef_km):
-        sats = sats[np.isfinite(sats).all(axis=1)]
-        rng = np.sqrt(np.maximum(site_sq + np.sum(sats * sats, axis=1)[None, :] - 2.0 * site @ sats.T, 1e-9))
-        sin_el = (up @ sats.T - up_dot_site) / rng
-        best[:, t] = np.degrees(np.arcsin(np.clip(sin_el.max(axis=1), -1.0, 1.0)))
+    n_t = positions_ecef_km.shape[0]
+    best = np.full((lats.size, n_lon, n_t), -90.0)
+    site3, up3 = site.reshape(lats.size, n_lon, 3), up.reshape(lats.size, n_lon, 3)
+    ups3, sq3 = up_dot_site.reshape(lats.size, n_lon, 1), site_sq.reshape(lats.size, n_lon, 1)
+    radius = np.linalg.norm(positions_ecef_km, axis=-1)
+    # A satellite is above some site's horizon only within the Earth central angle arccos(R/r) of it, so each
+    # latitude only looks at satellites whose latitude is within that angle (plus a margin for geodetic vs
+    # geocentric latitude).
+    reach_deg = np.degrees(np.arccos(6356.75 / np.nanmax(radius))) + 0.5
+    sat_lat = np.degrees(np.arcsin(positions_ecef_km[..., 2] / radius))
+    for t in range(n_t):
+        ok_t = np.isfinite(sat_lat[t])
+        for i, lat_i in enumerate(lats):
+            sats = positions_ecef_km[t][ok_t & (np.abs(sat_lat[t] - lat_i) <= reach_deg)]
+            if sats.shape[0] == 0:
+                continue
+            # Explicit products rather than BLAS: tiny matrices, and threaded BLAS stalls on a busy host.
+            sx, sy, sz = sats[:, 0][None, :], sats[:, 1][None, :], sats[:, 2][None, :]
+            st, ut = site3[i], up3[i]
+            site_dot = st[:, :1] * sx + st[:, 1:2] * sy + st[:, 2:3] * sz
+            up_dot = ut[:, :1] * sx + ut[:, 1:2] * sy + ut[:, 2:3] * sz
+            rng = np.sqrt(np.maximum(sq3[i] + (sx * sx + sy * sy + sz * sz) - 2.0 * site_dot, 1e-9))
+            sin_el = ((up_dot - ups3[i]) / rng).max(axis=1)
+            best[i, :, t] = np.maximum(np.degrees(np.arcsin(np.clip(sin_el, -1.0, 1.0))), -90.0)
     per_lat = best.reshape(lats.size, -1)
     covered = per_lat >= min_elevation_deg
     count = covered.sum(axis=1)
