@@ -7,9 +7,7 @@ import csv
 import pandas as pd
 import pytest
 
-import spacebridge.connect.itur as itur
 from spacebridge.cli.main import main
-from tests.connect.fakes import fake_total_attenuation
 
 
 @pytest.fixture
@@ -24,11 +22,6 @@ def villages_csv(tmp_path, examples_dir):
         writer.writeheader()
         writer.writerows(rows)
     return path
-
-
-@pytest.fixture(autouse=True)
-def _propagation(monkeypatch):
-    monkeypatch.setattr(itur, "total_attenuation", fake_total_attenuation, raising=False)
 
 
 def test_plan_writes_products(villages_csv, tmp_path, examples_dir, capsys):
@@ -46,6 +39,11 @@ def test_plan_writes_products(villages_csv, tmp_path, examples_dir, capsys):
     assert not (out / "settlements.parquet").exists()
     assert (out / "map.png").exists()
     assert "cli-test" in (out / "scenario.yaml").read_text()
+    # Real propagation (connect.itur, P.618-14): Ulytau is dry and sees both KazSats above 25°.
+    assert table["kazsat-3_feasible_a99.5"].all()
+    assert (table["kazsat-3_elevation_deg"] > 25).all()
+    plan_json = (out / "plan.json").read_text()
+    assert "P.618-14" in plan_json
 
 
 def test_bad_input_is_exit_code_2(tmp_path, capsys):

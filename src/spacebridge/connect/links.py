@@ -29,7 +29,7 @@ from spacebridge.connect.constellations import (
 from spacebridge.connect.geometry import GEO_RADIUS_KM, geo_look_angles
 from spacebridge.connect.linkbudget import combine_cnir_db, link_budget, off_axis_gain_dbi
 from spacebridge.connect.modcod import ModcodTable, dvbs2_table, dvbs2x_table, symbol_rate_msps
-from spacebridge.connect.propagation import AttenuationModel, path_attenuation
+from spacebridge.connect.propagation import AttenuationModel, PathAttenuation, SitePropagation, path_attenuation
 from spacebridge.connect.scenario import Scenario, SystemSpec
 
 __all__ = ["SystemLinks", "evaluate_system", "leo_elevation_stats"]
@@ -143,6 +143,27 @@ def _geometry(
     return usable, el, rng, np.full(n, np.nan), cover, eirp
 
 
+def _attenuation(
+    sites: SitePropagation | None,
+    model: AttenuationModel | None,
+    idx: npt.NDArray[np.intp],
+    lat: FloatArray,
+    lon: FloatArray,
+    freq_ghz: float,
+    el: FloatArray,
+    p: tuple[float, ...],
+    system: SystemSpec,
+) -> PathAttenuation:
+    term = system.terminal
+    if model is None:
+        sites = sites if sites is not None else SitePropagation(lat, lon)
+        return sites.attenuation(freq_ghz, el[idx], p, diameter_m=term.diameter_m, efficiency=term.efficiency,
+                                 tau_deg=system.tau_deg, index=idx)  # fmt: skip
+    return path_attenuation(lat[idx, None], lon[idx, None], freq_ghz, el[idx, None], np.array(p)[None, :],
+                            diameter_m=term.diameter_m, efficiency=term.efficiency, tau_deg=system.tau_deg,
+                            model=model)  # fmt: skip
+
+
 def evaluate_system(
     system: SystemSpec,
     scenario: Scenario,
@@ -150,8 +171,13 @@ def evaluate_system(
     lon_deg: FloatArray,
     *,
     model: AttenuationModel | None = None,
+    sites: SitePropagation | None = None,
 ) -> SystemLinks:
-    """Forward and return links of ``system`` for every settlement (see the module docstring)."""
+    """Forward and return links of ``system`` for every settlement (see the module docstring).
+
+    Propagation: ``model`` when given (any callable like :func:`spacebridge.connect.itur.total_attenuation`),
+    else ``sites`` (a :class:`SitePropagation` of these settlements, shared between systems), else a new one.
+    """
     lat, lon = np.asarray(lat_deg, dtype=np.float64), np.asarray(lon_deg, dtype=np.float64)
     usable, el, rng, skew, cover, eirp = _geometry(system, scenario, lat, lon)
     targets = scenario.availability_targets_percent
@@ -168,10 +194,10 @@ def evaluate_system(
     ret_targets = targets if scenario.return_link_at == "all" else (scenario.design_availability_percent,)
     return_rate = {a: np.zeros(n) for a in ret_targets}
     if idx.size:
-        u_lat, u_lon, u_el, u_rng = lat[idx, None], lon[idx, None], el[idx, None], rng[idx, None]
-        fwd = path_attenuation(u_lat, u_lon, system.downlink_freq_ghz, u_el, np.array(ladder)[None, :],
-                               diameter_m=term.diameter_m, efficiency=term.efficiency, tau_deg=system.tau_deg,
-                               model=model)  # fmt: skip
+        if model is None and sites is None:
+            sites = SitePropagation(lat, lon)
+        u_rng = rng[idx, None]
+        fwd = _attenuation(sites, model, idx, lat, lon, system.downlink_freq_ghz, el, ladder, system)
         versions = dict(fwd.versions)
         adj = _adjacent_ci_db(system, lat[idx], lon[idx])
         budget = link_budget(
@@ -184,9 +210,8 @@ def evaluate_system(
         esn0[idx] = budget.esn0_db
         rates[idx] = throughput_mbps(budget.esn0_db, table=table, symbol_rate_msps=rs,
                                      implementation_margin_db=system.implementation_margin_db)  # fmt: skip
-        p_ret = np.array([round(100.0 - a, 6) for a in ret_targets])[None, :]
-        up = path_attenuation(u_lat, u_lon, system.uplink_freq_ghz, u_el, p_ret, diameter_m=term.diameter_m,
-                              efficiency=term.efficiency, tau_deg=system.tau_deg, model=model)  # fmt: skip
+        p_ret = tuple(round(100.0 - a, 6) for a in ret_targets)
+        up = _attenuation(sites, model, idx, lat, lon, system.uplink_freq_ghz, el, p_ret, system)
         ret = link_budget(
             eirp_dbw=term.eirp_dbw(system.uplink_freq_ghz), slant_range_km=u_rng, freq_ghz=system.uplink_freq_ghz,
             attenuation_db=up.total_db, gt_dbk=system.satellite_gt_dbk, symbol_rate_msps=system.return_symbol_rate_msps,

@@ -29,7 +29,7 @@ import numpy.typing as npt
 from spacebridge.connect.cost import CostBreakdown, settlement_costs
 from spacebridge.connect.demand import Demand, cell_ids, settlement_demand, share_capacity
 from spacebridge.connect.links import SystemLinks, evaluate_system
-from spacebridge.connect.propagation import AttenuationModel
+from spacebridge.connect.propagation import AttenuationModel, SitePropagation
 from spacebridge.connect.rollout import Rollout, plan_rollout
 from spacebridge.connect.scenario import Scenario
 from spacebridge.connect.settlements import Settlements
@@ -158,10 +158,16 @@ def make_plan(
             benefit = benefit + weight * settlements.facilities[name]
     links, feasible, annual, rate, cells = [], [], [], [], []
     design = scenario.design_availability_percent
+    sites = None
+    if model is None:
+        step("propagation: site terms")
+        t = time.perf_counter()
+        sites = SitePropagation(settlements.lat_deg, settlements.lon_deg)
+        timings["propagation:sites"] = time.perf_counter() - t
     for system in scenario.systems:
         step(f"links: {system.id}")
         t = time.perf_counter()
-        sl = evaluate_system(system, scenario, settlements.lat_deg, settlements.lon_deg, model=model)
+        sl = evaluate_system(system, scenario, settlements.lat_deg, settlements.lon_deg, model=model, sites=sites)
         timings[f"links:{system.id}"] = time.perf_counter() - t
         links.append(sl)
         feasible.append(sl.feasible_at(design, design_percent=design))
