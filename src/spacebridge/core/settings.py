@@ -39,6 +39,14 @@ class Settings:
     """Largest area an API request may process."""
     chunk_px: int = 2048
     """Dask chunk edge in pixels for raster work."""
+    smtp_host: str | None = None
+    """SMTP server for alert e-mails; ``None`` disables e-mail deliveries (they stay pending)."""
+    smtp_port: int = 25
+    """SMTP server port."""
+    smtp_sender: str = "spacebridge@localhost"
+    """``From`` address of alert e-mails."""
+    webhook_timeout_s: float = 10.0
+    """Time a webhook receiver has to answer one POST."""
 
     @property
     def resolved_db_url(self) -> str:

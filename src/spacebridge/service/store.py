@@ -30,7 +30,9 @@ from spacebridge.service.models import ApiKey, utcnow
 
 if TYPE_CHECKING:
     from spacebridge.core.settings import Settings
+    from spacebridge.service.store_alerts import AlertStore
     from spacebridge.service.store_catalog import CatalogStore
+    from spacebridge.service.store_watch import WatchStore
 
 __all__ = ["Store", "hash_key"]
 
@@ -135,6 +137,18 @@ class Store:
         from spacebridge.service.store_catalog import CatalogStore
 
         return CatalogStore(self)
+
+    @cached_property
+    def watch(self) -> WatchStore:
+        from spacebridge.service.store_watch import WatchStore
+
+        return WatchStore(self)
+
+    @cached_property
+    def alerts(self) -> AlertStore:
+        from spacebridge.service.store_alerts import AlertStore
+
+        return AlertStore(self)
 
     # API keys -----------------------------------------------------------------------------------------------
     def create_key(self, name: str) -> str:
