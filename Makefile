@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test lint typecheck pytest bench serve clean
+.PHONY: demo test lint typecheck pytest bench serve clean vendor-web
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,22 @@ bench: $(STAMP)
 
 serve: $(STAMP)
 	$(VENV)/bin/spacebridge serve --data $(DEMO_OUT)
+
+# Re-vendor the web map libraries from npm (build time only; the files are committed, nothing loads a CDN).
+WEB_DIR := src/spacebridge/web
+VENDOR  := $(WEB_DIR)/static/vendor
+vendor-web:
+	rm -rf build/web-vendor && mkdir -p build/web-vendor
+	cp $(WEB_DIR)/package.json $(WEB_DIR)/package-lock.json build/web-vendor/
+	cd build/web-vendor && npm ci --no-audit --no-fund
+	cp build/web-vendor/node_modules/leaflet/dist/leaflet.js build/web-vendor/node_modules/leaflet/dist/leaflet.css \
+	   build/web-vendor/node_modules/leaflet/LICENSE $(VENDOR)/leaflet/
+	cp -r build/web-vendor/node_modules/leaflet/dist/images $(VENDOR)/leaflet/
+	cp build/web-vendor/node_modules/leaflet-draw/dist/leaflet.draw.js \
+	   build/web-vendor/node_modules/leaflet-draw/dist/leaflet.draw.css $(VENDOR)/leaflet-draw/
+	cp -r build/web-vendor/node_modules/leaflet-draw/dist/images $(VENDOR)/leaflet-draw/
+	cp build/web-vendor/node_modules/uplot/dist/uPlot.iife.min.js build/web-vendor/node_modules/uplot/dist/uPlot.min.css \
+	   build/web-vendor/node_modules/uplot/LICENSE $(VENDOR)/uplot/
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -80,3 +80,13 @@ def filled(store: Store) -> Store:
     store.catalog.upsert_item(item("fiji", (178.0, -18.5, -179.0, -16.0), "2020-01-01T00:00:00Z"))
     store.catalog.upsert_item(item("aral", (58.0, 43.0, 62.0, 47.0), "2024-04-01T06:00:00Z", cid="other"))
     return store
+
+
+@pytest.fixture(scope="session")
+def product_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding a STAC catalog of product COGs made from the real Spain 2019 Sentinel-1 scene."""
+    from tests.service.products import make_catalog
+
+    root = tmp_path_factory.mktemp("product-catalog")
+    make_catalog(root / "products")
+    return root

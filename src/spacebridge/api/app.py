@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from spacebridge import __version__
 from spacebridge.api.errors import install_error_handlers
 from spacebridge.api.limits import BodySizeLimit
 from spacebridge.core.settings import Settings
 from spacebridge.service.store import Store
+from spacebridge.web import STATIC_DIR
 
 __all__ = ["create_app"]
 
@@ -31,7 +33,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     ingest
         Register the products of the STAC catalogs found under ``settings.data_dir`` at start-up.
     """
-    from spacebridge.api.routes import health, stac
+    from spacebridge.api.routes import health, runs, series, stac, tiles, watch, web
+    from spacebridge.api.run_queue import RunQueue
     from spacebridge.service.ingest import ingest_folder
 
     settings = settings or Settings.from_env()
@@ -40,9 +43,15 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         report = ingest_folder(store, settings.data_dir)
         log.info("start-up ingest: %s", report)
 
+    run_queue = RunQueue(store, settings)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        run_queue.resume()
+        try:
+            yield
+        finally:
+            run_queue.shutdown()
 
     app = FastAPI(
         title="spacebridge",
@@ -53,8 +62,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.run_queue = run_queue
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
-    for module in (health, stac):
+    for module in (health, stac, watch, runs, series, tiles, web):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -24,8 +24,9 @@ class AlertPass:
     deliveries: PassReport
 
 
-def evaluate_and_deliver(store: Store, settings: Settings, area_ids: list[int] | None = None, *,
-                         policy: DeliveryPolicy | None = None) -> AlertPass:
+def evaluate_and_deliver(
+    store: Store, settings: Settings, area_ids: list[int] | None = None, *, policy: DeliveryPolicy | None = None
+) -> AlertPass:
     """Evaluate the rules of ``area_ids`` (default: every area), then send every due delivery."""
     ids = area_ids if area_ids is not None else [a["id"] for a in store.watch.areas()]
     opened: list[dict[str, Any]] = []

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from spacebridge.service.store import Store
 
-__all__ = ["IngestReport", "find_catalogs", "ingest_catalog", "ingest_folder"]
+__all__ = ["IngestReport", "find_catalogs", "ingest_catalog", "ingest_folder", "synth_collection"]
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def find_catalogs(root: Path) -> list[Path]:
     return found
 
 
-def _synth_collection(cid: str, description: str) -> dict[str, Any]:
+def synth_collection(cid: str, description: str) -> dict[str, Any]:
     return {
         "type": "Collection",
         "stac_version": "1.1.0",
@@ -65,7 +65,7 @@ def _collection_doc(owner: pystac.Catalog) -> dict[str, Any]:
         doc = owner.to_dict(include_self_link=False, transform_hrefs=False)
         doc["links"] = []
         return doc
-    return _synth_collection(owner.id, owner.description)
+    return synth_collection(owner.id, owner.description)
 
 
 def ingest_catalog(store: Store, path: Path) -> int:
@@ -88,7 +88,7 @@ def ingest_catalog(store: Store, path: Path) -> int:
             doc["links"] = []
             store.catalog.upsert_item(
                 doc,
-                collection_doc=coll if doc["collection"] == coll["id"] else _synth_collection(doc["collection"], ""),
+                collection_doc=coll if doc["collection"] == coll["id"] else synth_collection(doc["collection"], ""),
             )
             count += 1
     return count

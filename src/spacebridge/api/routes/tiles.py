@@ -1,0 +1,61 @@
+"""XYZ PNG tiles and legends of any product asset (a COG of a STAC item in the store)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from spacebridge.api.deps import StoreDep
+from spacebridge.core.errors import NotFoundError
+from spacebridge.service.tiles import legend_for, parse_rescale, render_tile
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/tiles", tags=["tiles"])
+
+
+def _asset(store: StoreDep, collection_id: str, item_id: str, asset_key: str) -> dict[str, Any]:
+    doc = store.catalog.item(collection_id, item_id)
+    asset = (doc.get("assets") or {}).get(asset_key)
+    if asset is None:
+        raise NotFoundError(
+            f"item {item_id!r} has no asset {asset_key!r}",
+            hint=f"Its assets are: {', '.join(doc.get('assets') or {}) or 'none'}",
+            asset=asset_key,
+        )
+    return dict(asset)
+
+
+@router.get("/{collection_id}/{item_id}/{asset_key}/legend", summary="Legend of a product asset")
+def legend(store: StoreDep, collection_id: str, item_id: str, asset_key: str) -> dict[str, Any]:
+    return legend_for(_asset(store, collection_id, item_id, asset_key)).to_dict()
+
+
+@router.get(
+    "/{collection_id}/{item_id}/{asset_key}/{z}/{x}/{y}.png",
+    summary="XYZ tile (PNG, web mercator)",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+def tile(
+    store: StoreDep,
+    collection_id: str,
+    item_id: str,
+    asset_key: str,
+    z: Annotated[int, Path(ge=0, le=24)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+    colormap: Annotated[str | None, Query(max_length=40, description="rio-tiler colour map name")] = None,
+    rescale: Annotated[str | None, Query(max_length=80, description="min,max of the stretch")] = None,
+) -> Response:
+    png = render_tile(
+        _asset(store, collection_id, item_id, asset_key),
+        z,
+        x,
+        y,
+        colormap_name=colormap,
+        rescale=parse_rescale(rescale),
+    )
+    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
