@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+from rio_tiler.errors import TileOutsideBounds
+from rio_tiler.io import Reader
+
 from spacebridge.core.geo import BBox
 from spacebridge.service.stac_query import MAX_LIMIT, SearchQuery, parse_datetime
 from spacebridge.service.tiles import pixel_value
@@ -46,10 +50,6 @@ def point_series(
 
 def zonal_mean(href: str, geometry: dict[str, Any], *, max_size: int = 1024) -> tuple[float | None, float]:
     """Mean of band 1 over valid pixels inside ``geometry`` (lon/lat), and the fraction of pixels that are valid."""
-    import numpy as np
-    from rio_tiler.errors import TileOutsideBounds
-    from rio_tiler.io import Reader
-
     try:
         with Reader(href) as src:
             img = src.feature(geometry, indexes=1, max_size=max_size)

@@ -4,6 +4,9 @@ A legend is chosen per asset: the asset's ``classification:classes`` (STAC class
 otherwise a uint8 raster whose values are all 0/1 is drawn as dry/water classes, and anything else as a continuous
 colour map stretched between the 2nd and 98th percentiles read from the file's smallest overview (cheap). Legends
 are cached per file (path and modification time). Nodata pixels are transparent.
+
+rio-tiler is imported at module level on purpose: the tile server calls this module from many threads at once,
+and concurrent first imports of ``rio_tiler.io`` inside functions fail with circular-import errors.
 """
 
 from __future__ import annotations
@@ -13,6 +16,13 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import rasterio
+from rio_tiler.colormap import InvalidColorMapName, cmap
+from rio_tiler.errors import PointOutsideBounds, TileOutsideBounds
+from rio_tiler.io import Reader
+from rio_tiler.utils import render
 
 from spacebridge.core.errors import InvalidInputError, NotFoundError, OutOfRangeError
 
@@ -54,8 +64,6 @@ def _hex_rgba(hint: str | None, default: tuple[int, int, int, int]) -> tuple[int
 
 @functools.lru_cache(maxsize=512)
 def _inferred(path: str, _mtime: float) -> Legend:
-    import numpy as np
-    import rasterio
 
     with rasterio.open(path) as src:
         step = max(1, max(src.width, src.height) // 256)
@@ -104,8 +112,6 @@ def parse_rescale(text: str | None) -> tuple[float, float] | None:
 
 
 def _empty_png(size: int) -> bytes:
-    import numpy as np
-    from rio_tiler.utils import render
 
     return render(
         np.zeros((1, size, size), dtype="uint8"), mask=np.zeros((size, size), dtype="uint8"), img_format="PNG"
@@ -123,9 +129,6 @@ def render_tile(
     tilesize: int = 256,
 ) -> bytes:
     """A PNG web-mercator tile of band 1 of the asset's COG; transparent outside the product."""
-    from rio_tiler.colormap import InvalidColorMapName, cmap
-    from rio_tiler.errors import TileOutsideBounds
-    from rio_tiler.io import Reader
 
     if not (0 <= z <= 24 and 0 <= x < 2**z and 0 <= y < 2**z):
         raise OutOfRangeError(
@@ -158,15 +161,12 @@ def render_tile(
 
 
 def _render_classes(img: Any, colormap: dict[int, tuple[int, int, int, int]]) -> bytes:
-    from rio_tiler.utils import render
 
     return render(img.data.astype("uint8"), mask=img.mask, img_format="PNG", colormap=colormap)
 
 
 def pixel_value(asset: dict[str, Any], lon: float, lat: float) -> float | None:
     """Band-1 value at a point, ``None`` where nodata or outside the product."""
-    from rio_tiler.errors import PointOutsideBounds
-    from rio_tiler.io import Reader
 
     try:
         with Reader(str(_local_path(asset["href"]))) as src:
