@@ -13,6 +13,8 @@ Target (issue 2): at least 150 Mpix/s per core.
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +56,16 @@ def baseline(nir: np.ndarray, red: np.ndarray) -> np.ndarray:
         return np.asarray(spyndex.computeIndex("NDVI", params={"N": n, "R": r}))
 
 
+def cpu_seconds(fn: Callable[[], object], repeat: int) -> float:
+    """Best CPU time of ``fn`` in this process: on a shared machine it measures the core's work, not the queue."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return best
+
+
 def main() -> None:
     import spyndex  # noqa: F401  - import outside the timed region for both
 
@@ -65,6 +77,8 @@ def main() -> None:
     m_ours, out = measure("spacebridge compute_index_raw", lambda: ours(nir, red), repeat=5)
     m_base, ref = measure("numpy scale/mask + spyndex.computeIndex", lambda: baseline(nir, red), repeat=3)
     np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6, equal_nan=True)
+    cpu_ours = cpu_seconds(lambda: ours(nir, red), 5)
+    cpu_base = cpu_seconds(lambda: baseline(nir, red), 2)
     report(
         "indices",
         m_ours,
@@ -73,6 +87,9 @@ def main() -> None:
         pixels=pixels,
         ours_mpix_per_s_per_core=round(pixels / m_ours.seconds / 1e6, 1),
         baseline_mpix_per_s=round(pixels / m_base.seconds / 1e6, 1),
+        ours_mpix_per_cpu_s=round(pixels / cpu_ours / 1e6, 1),
+        baseline_mpix_per_cpu_s=round(pixels / cpu_base / 1e6, 1),
+        speedup_cpu_time=round(cpu_base / cpu_ours, 2),
         target_mpix_per_s_per_core=150,
         threads="ours: 1 (numpy ufuncs on cache-sized blocks); baseline: 1",
     )

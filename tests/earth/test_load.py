@@ -54,6 +54,17 @@ def test_water_on_the_flooded_segura_plain_is_found_by_ndwi(spain, examples_dir)
     assert 0.05 < water_fraction < 0.6
 
 
+def test_indices_take_a_scene_and_its_wavelengths(spain):
+    scene = open_scene(spain / "Spain_7370579_S2Hand.tif", bands=["red", "nir", "swir16"])
+    ndvi = compute_index("NDVI", scene)
+    assert ndvi.shape == (512, 512)
+    # FAI (Hu 2009) needs the centre wavelengths: they come from the registry through the band attributes (nm)
+    fai = compute_index("FAI", scene).values
+    r, n, s = (scene.data[b].values.astype(np.float64) for b in ("red", "nir", "swir16"))
+    expected = n - (r + (s - r) * (832.8 - 664.6) / (1613.7 - 664.6))
+    np.testing.assert_allclose(fai, expected, rtol=1e-4, atol=1e-5)
+
+
 def test_sentinel1_file_is_read_in_db(spain):
     path = spain / "Spain_7370579_S1Hand.tif"
     scene = open_scene(path)

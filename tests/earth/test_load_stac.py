@@ -236,3 +236,39 @@ def test_stac_api_search_then_open(stac_api, dn):
         stac_api, bbox=(76.8, 43.1, 77.1, 43.4), datetime="2019-09-01/2019-09-30", collections=["sentinel-2-l1c"]
     )
     assert elsewhere == []
+
+
+def test_per_band_assets_at_two_resolutions_load_on_the_finest_grid(tmp_path, s2_path, dn):
+    """Earth Search style: one asset per band, 10 m and 20 m; the scene comes out on the 10 m grid."""
+    with rasterio.open(s2_path) as src:
+        profile, transform = src.profile, src.transform
+        b11 = src.read(12)
+    fine, coarse = tmp_path / "B03.tif", tmp_path / "B11.tif"
+    single = {**profile, "count": 1}
+    with rasterio.open(fine, "w", **single) as dst:
+        dst.write(dn["green"], 1)
+    half = b11[::2, ::2]
+    coarse_transform = transform * rasterio.Affine.scale(2)
+    with rasterio.open(coarse, "w", **{**single, "width": 256, "height": 256, "transform": coarse_transform}) as dst:
+        dst.write(half, 1)
+    item = s2_item(s2_path, collection="sentinel-2-l2a", properties={"s2:processing_baseline": "02.12"})
+    base = item["assets"].pop("data")
+    for key, path, tr, shape in (
+        ("green", fine, transform, [512, 512]),
+        ("swir16", coarse, coarse_transform, [256, 256]),
+    ):
+        item["assets"][key] = {
+            **base,
+            "href": str(path),
+            "raster:bands": [{"data_type": "int16", "nodata": 0, "scale": 1e-4, "offset": 0.0}],
+            "eo:bands": [{"name": key, "common_name": key}],
+            "proj:transform": list(tr)[:6],
+            "proj:shape": shape,
+        }
+    scene = open_scene(item)
+    assert list(scene.data.data_vars) == ["green", "swir16"]
+    assert scene.geobox.shape == (512, 512)
+    np.testing.assert_allclose(scene.data.green.values, dn["green"] * 1e-4, rtol=1e-6)
+    # each 20 m pixel covers 2 x 2 pixels of the 10 m grid (nearest neighbour)
+    np.testing.assert_allclose(scene.data.swir16.values[::2, ::2], half * 1e-4, rtol=1e-6)
+    np.testing.assert_allclose(scene.data.swir16.values[1::2, 1::2], half * 1e-4, rtol=1e-6)

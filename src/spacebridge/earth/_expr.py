@@ -232,7 +232,12 @@ class _Decoder:
                 checks.append((ufunc, dtype.type(value)))
         return tuple(checks)
 
-    def __call__(self, src: np.ndarray, buf: np.ndarray, mask: np.ndarray, tmp: np.ndarray) -> None:
+    def __call__(self, src: np.ndarray, buf: np.ndarray, bad: np.ndarray, tmp: np.ndarray, marked: bool) -> bool:
+        """Decode ``src`` into ``buf``; OR its invalid pixels into ``bad`` (written, not OR-ed, if not ``marked``).
+
+        Returns whether ``bad`` now holds marks. Invalid pixels are not set to NaN here: the caller does it once
+        on the result, for all inputs together (one masked write per block instead of one per input).
+        """
         buf[...] = src
         if self.scale != 1:
             buf *= self.scale
@@ -241,13 +246,13 @@ class _Decoder:
         if self.db:
             buf *= np.float32(math.log(10.0) / 10.0)
             np.exp(buf, out=buf)
-        for i, (ufunc, value) in enumerate(self.checks):
-            target = mask if i == 0 else tmp
+        for ufunc, value in self.checks:
+            target = tmp if marked else bad
             ufunc(src, out=target) if value is None else ufunc(src, value, out=target)
-            if i:
-                mask |= tmp
-        if self.checks:
-            np.copyto(buf, np.float32(np.nan), where=mask)
+            if marked:
+                bad |= tmp
+            marked = True
+        return marked
 
 
 def evaluate(
@@ -287,15 +292,25 @@ def evaluate(
             stop = min(start + size, out.size)
             n = stop - start
             ins = [b[:n] for b in bufs]
+            bad, scratch = mask[:n], tmp[:n]
+            marked = False
             for src, buf, decode in zip(flat, ins, decoders, strict=True):
-                decode(src[start:stop], buf, mask[:n], tmp[:n])
+                marked = decode(src[start:stop], buf, bad, scratch, marked)
             res = out[start:stop]
             _run(program, ins, [r[:n] for r in regs], res)
-            if program.nan_guard:
-                _mask_nan_inputs(ins, res, mask[:n], tmp[:n])
-            if program.may_overflow:
-                np.isinf(res, out=mask[:n])  # x / 0 and overflow: not a measurement, make it invalid
-                np.copyto(res, np.float32(np.nan), where=mask[:n])
+            if program.nan_guard:  # pow(nan, 0) == 1: an invalid input must not come back to life
+                for buf in ins:
+                    np.isnan(buf, out=scratch if marked else bad)
+                    if marked:
+                        bad |= scratch
+                    marked = True
+            if program.may_overflow:  # x / 0 and overflow are not measurements
+                np.isinf(res, out=scratch if marked else bad)
+                if marked:
+                    bad |= scratch
+                marked = True
+            if marked:
+                np.copyto(res, np.float32(np.nan), where=bad)
     return out.reshape(shape)
 
 
@@ -308,14 +323,6 @@ def _run(program: Program, ins: list[np.ndarray], regs: list[np.ndarray], res: n
         ins_.ufunc(*(value(a) for a in ins_.args), out=res if ins_.dst < 0 else regs[ins_.dst])
 
 
-def _mask_nan_inputs(ins: list[np.ndarray], res: np.ndarray, mask: np.ndarray, tmp: np.ndarray) -> None:
-    np.isnan(ins[0], out=mask)
-    for buf in ins[1:]:
-        np.isnan(buf, out=tmp)
-        mask |= tmp
-    np.copyto(res, np.float32(np.nan), where=mask)
-
-
 def decode_array(src: np.ndarray, decoding: Decoding, *, block_px: int = BLOCK_PX) -> np.ndarray:
     """Stored values to float32 physical values (``x * scale + offset``), invalid values as NaN."""
     arr = np.asarray(src)
@@ -326,5 +333,7 @@ def decode_array(src: np.ndarray, decoding: Decoding, *, block_px: int = BLOCK_P
     mask, tmp = np.empty(size, dtype=bool), np.empty(size, dtype=bool)
     for start in range(0, out.size, size):
         stop = min(start + size, out.size)
-        decoder(flat[start:stop], out[start:stop], mask[: stop - start], tmp[: stop - start])
+        res, bad = out[start:stop], mask[: stop - start]
+        if decoder(flat[start:stop], res, bad, tmp[: stop - start], False):
+            np.copyto(res, np.float32(np.nan), where=bad)
     return out.reshape(arr.shape)

@@ -8,7 +8,6 @@ remote, is loaded by the same odc-stac code path (design record 0103). Only head
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,8 +18,6 @@ import pystac
 
 from spacebridge.core.errors import CorruptRasterError, MalformedInputError, MissingBandError, NotFoundError
 from spacebridge.earth.sensors import Band, Sensor, get_sensor, list_sensors
-
-log = logging.getLogger(__name__)
 
 _RASTER_EXT = "https://stac-extensions.github.io/raster/v1.1.0/schema.json"
 _EO_EXT = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
@@ -237,12 +234,12 @@ def _asset_key(path: str, n_files: int) -> str:
 
 
 def _tag_datetime(tags: Mapping[str, Any]) -> dt.datetime | None:
-    for key in ("ACQUISITION_DATETIME", "SENSING_TIME", "DATATAKE_SENSING_START", "TIFFTAG_DATETIME"):
+    """Acquisition time from product tags (not TIFFTAG_DATETIME, which is when the file was written)."""
+    for key in ("ACQUISITION_DATETIME", "SENSING_TIME", "DATATAKE_SENSING_START", "PRODUCT_START_TIME"):
         value = tags.get(key)
         if isinstance(value, str):
-            text = value.strip().replace("Z", "+00:00").replace(":", "-", 2) if key == "TIFFTAG_DATETIME" else value
             try:
-                parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+                parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
             except ValueError:
                 continue
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

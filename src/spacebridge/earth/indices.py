@@ -209,6 +209,18 @@ def _missing(spec: SpectralIndex, available: Collection[str]) -> MissingBandErro
     )
 
 
+def _wavelengths_from_attrs(spec: SpectralIndex, mapping: Mapping[str, str], data: Any) -> dict[str, float]:
+    """``lambdaN``-style parameters from the bands' ``center_wavelength_um`` attributes (set by the loader), nm."""
+    out: dict[str, float] = {}
+    for param in spec.params:
+        letter = param[len("lambda") :] if param.startswith("lambda") else None
+        if letter and letter in mapping:
+            um = getattr(data[mapping[letter]], "attrs", {}).get("center_wavelength_um")
+            if um:
+                out[param] = float(um) * 1000.0
+    return out
+
+
 def _is_db(name: str, arr: Any, sar_units: str | None) -> bool:
     if name.lower() not in _SAR_LETTERS.values():
         return False
@@ -234,7 +246,8 @@ def compute_index(
     name
         Catalogue name (case-insensitive): ``NDVI``, ``NDWI``, ``MNDWI``, ``NBR``, ``AWEInsh``...
     data
-        An ``xarray.Dataset`` (dask-backed or not) or a mapping of band name to array / ``DataArray``. Bands are
+        A loaded :class:`~spacebridge.earth.load.Scene` (its validity mask is applied), an ``xarray.Dataset``
+        (dask-backed or not) or a mapping of band name to array / ``DataArray``. Bands are
         found by STAC common name (``nir``, ``swir16``) or by catalogue letter (``N``, ``S1``).
         Reflectance is unitless (0-1); SAR backscatter is taken in dB (our scenes' convention, or the
         ``units`` attribute of a DataArray) and converted to linear power for the formula.
@@ -243,7 +256,8 @@ def compute_index(
     sar_units
         Force the unit of ``vv``/``vh``/``hh``/``hv`` inputs: ``"db"`` or ``"linear"``.
     wavelengths_nm
-        Centre wavelengths for formulas that need them (``lambdaN``, ``lambdaR``...), in nm.
+        Centre wavelengths for formulas that need them (``lambdaN``, ``lambdaR``...), in nm; by default read from
+        the bands' ``center_wavelength_um`` attributes, which the loader sets from the sensor registry.
     **params
         Index constants (``L=0.5`` for SAVI, ``g``, ``C1``...); catalogue defaults otherwise.
 
@@ -253,13 +267,18 @@ def compute_index(
         float32, NaN where any input is invalid; a (lazy, if dask-backed) DataArray for xarray input.
     """
     spec = get_index(name)
+    if hasattr(data, "valid") and hasattr(data, "sensor"):  # a loaded Scene: its bands and its validity mask
+        scene: Any = data
+        valid = scene.valid if valid is None else valid & scene.valid
+        data = scene.data
     available = list(data.data_vars) if hasattr(data, "data_vars") else list(data)
     mapping = resolve_bands(spec, [str(a) for a in available])
     if mapping is None:
         raise _missing(spec, [str(a) for a in available])
     arrays = [data[mapping[letter]] for letter in spec.bands]
     db = [letter for letter, arr in zip(spec.bands, arrays, strict=True) if _is_db(mapping[letter], arr, sar_units)]
-    program = _expr.compile_formula(spec.formula, spec.bands, _params(spec, params, wavelengths_nm or {}), db_inputs=db)
+    wavelengths = {**_wavelengths_from_attrs(spec, mapping, data), **(wavelengths_nm or {})}
+    program = _expr.compile_formula(spec.formula, spec.bands, _params(spec, params, wavelengths), db_inputs=db)
     if any(hasattr(a, "dims") for a in arrays):
         return _compute_xarray(spec, program, arrays, valid)
     out = _expr.evaluate(program, arrays)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -52,7 +51,6 @@ __all__ = [
     "sentinel2_offset_dn",
 ]
 
-log = logging.getLogger(__name__)
 
 BandKind = Literal["reflectance", "sar", "temperature", "index", "qa", "class"]
 Quantity = Literal[
