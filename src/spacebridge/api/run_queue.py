@@ -6,6 +6,7 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from spacebridge.core.settings import Settings
+from spacebridge.service.alerts import evaluate_and_deliver
 from spacebridge.service.runner import execute, process_owner, recover
 from spacebridge.service.store import Store
 
@@ -26,7 +27,10 @@ class RunQueue:
 
     def _execute(self, run_id: int) -> object:
         try:
-            return execute(self._store, self._settings, run_id, owner=self._owner)
+            run = execute(self._store, self._settings, run_id, owner=self._owner)
+            if run["status"] == "succeeded" and run["area_id"] is not None:
+                evaluate_and_deliver(self._store, self._settings, [run["area_id"]])
+            return run
         except Exception:  # a failure to even record the outcome: logged, the run stays recoverable
             log.exception("run %d could not be executed", run_id)
             raise

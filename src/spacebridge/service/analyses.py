@@ -7,12 +7,16 @@ records the outputs.
 - ``zonal-stats``: for each product of a collection over the area, the mean of its values over the valid pixels
   inside the area and the valid fraction (:func:`spacebridge.service.readings.zonal_mean`); variables
   ``<collection>.mean`` and ``<collection>.valid_fraction``.
+- ``flood``: the earth pillar's flood workflow (:func:`spacebridge.earth.flood.workflow.run_flood`) on one scene
+  (``params.scene``: ``id``, ``src``, ``role``, ``datetime_utc``) cropped to the area; variables ``water_km2``,
+  ``flooded_km2`` (when flood and permanent water can be told apart) and ``unknown_km2`` from its statistics.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from spacebridge.core.errors import InvalidInputError, NotFoundError, NoValidDataError
@@ -47,6 +51,7 @@ class Analysis:
     run: Callable[[AnalysisInput], AnalysisOutput]
     needs_collection: bool
     description: str
+    needs_scene: bool = False
 
 
 def _zonal_stats(inp: AnalysisInput) -> AnalysisOutput:
@@ -80,9 +85,18 @@ def _zonal_stats(inp: AnalysisInput) -> AnalysisOutput:
     )
 
 
+def _flood(inp: AnalysisInput) -> AnalysisOutput:
+    from spacebridge.service.flood_run import run_flood_on_scene
+
+    return run_flood_on_scene(inp.area, inp.params, Path(inp.out_dir))
+
+
 ANALYSES: dict[str, Analysis] = {
     "zonal-stats": Analysis(
         "zonal-stats", _zonal_stats, True, "Mean and valid fraction of each product of a collection over the area."
+    ),
+    "flood": Analysis(
+        "flood", _flood, False, "Water and flood extent of one scene over the area (earth.flood).", needs_scene=True
     ),
 }
 
@@ -93,6 +107,12 @@ def get_analysis(name: str, params: dict[str, Any]) -> Analysis:
     if analysis is None:
         raise NotFoundError(
             f"analysis {name!r} is unknown", hint=f"Available: {', '.join(sorted(ANALYSES))}", analysis=name
+        )
+    if analysis.needs_scene and not (isinstance(params.get("scene"), dict) and params["scene"].get("src")):
+        raise InvalidInputError(
+            f"analysis {name!r} needs params.scene with at least 'src' (a scene file or STAC item)",
+            hint="The watch runner fills it from the scene source; give {'scene': {'src': PATH, 'role': 'sar'}}",
+            field="params.scene",
         )
     if analysis.needs_collection and not isinstance(params.get("collection"), str):
         raise InvalidInputError(

@@ -3,9 +3,9 @@
 A run's key is a hash of what it computes (analysis, area, parameters, inputs), so submitting the same work twice
 returns the existing run. Execution claims the run (``queued -> running``, with this process as owner), runs the
 analysis, upserts its products (idempotent), then records the outcome and the time-series values in one
-transaction and evaluates the area's rules. A process killed midway leaves the run ``running`` with a dead owner;
-:func:`recover` puts such runs back in the queue so that the next start finishes them (products are upserted
-again under the same ids, nothing is recorded twice).
+transaction; the caller then evaluates the area's rules (:mod:`spacebridge.service.alerts`). A process killed
+midway leaves the run ``running`` with a dead owner; :func:`recover` puts such runs back in the queue so that the
+next start finishes them (products are upserted again under the same ids, nothing is recorded twice).
 """
 
 from __future__ import annotations
@@ -132,8 +132,6 @@ def execute(store: Store, settings: Settings, run_id: int, *, owner: str | None 
     except Exception as exc:
         log.exception("run %d failed unexpectedly", run_id)
         return store.watch.finish_run(run_id, status="failed", error=f"internal error: {type(exc).__name__}: {exc}")
-    if area["id"] is not None:
-        store.alerts.catch_up(area["id"])
     return record
 
 

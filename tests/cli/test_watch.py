@@ -1,0 +1,92 @@
+import json
+
+import pytest
+
+from spacebridge.cli.main import main
+from spacebridge.service.store import Store
+from tests.service.products import make_catalog
+from tests.service.receivers import webhook_receiver
+
+ORIHUELA = {
+    "type": "Polygon",
+    "coordinates": [[[-0.775, 38.09], [-0.745, 38.09], [-0.745, 38.12], [-0.775, 38.12], [-0.775, 38.09]]],
+}
+
+
+@pytest.fixture
+def data(tmp_path):
+    make_catalog(tmp_path / "products")
+    (tmp_path / "area.geojson").write_text(json.dumps({"type": "Feature", "properties": {}, "geometry": ORIHUELA}))
+    return tmp_path
+
+
+def test_watch_pass_runs_evaluates_and_delivers_once(data, capsys):
+    from spacebridge.api.app import create_app
+    from spacebridge.core.settings import Settings
+
+    create_app(Settings(data_dir=data))  # ingest the product catalog, as 'spacebridge serve' does
+    d = ["--data", str(data)]
+    assert (
+        main(
+            [
+                "watch",
+                "area",
+                "add",
+                "Orihuela",
+                "--geojson",
+                str(data / "area.geojson"),
+                "--analysis",
+                "zonal-stats:collection=test-water",
+                *d,
+            ]
+        )
+        == 0
+    )
+    assert "area 1" in capsys.readouterr().out
+    with webhook_receiver() as (url, beh):
+        assert (
+            main(
+                [
+                    "watch",
+                    "rule",
+                    "add",
+                    "--area",
+                    "1",
+                    "--variable",
+                    "test-water.mean",
+                    "--op",
+                    ">",
+                    "--threshold",
+                    "0.01",
+                    "--webhook",
+                    url,
+                    "--secret",
+                    "0123456789",
+                    *d,
+                ]
+            )
+            == 0
+        )
+        assert main(["watch", "run", *d]) == 0
+        err = capsys.readouterr().err
+        assert "succeeded 1" in err
+        assert "alerts opened 1" in err
+        assert main(["watch", "run", *d]) == 0  # idempotent: nothing new
+        assert "runs submitted 0" in capsys.readouterr().err
+    assert len(beh.received) == 1
+    assert main(["watch", "alerts", *d]) == 0
+    assert "webhook delivered" in capsys.readouterr().out
+    store = Store(f"sqlite:///{data / 'spacebridge.sqlite'}")
+    assert len(store.watch.series(1, "test-water.mean")) == 2
+
+
+def test_daemon_stops_after_passes_and_bad_input_is_exit_2(data, capsys):
+    d = ["--data", str(data)]
+    assert main(["watch", "daemon", "--every", "1s", "--passes", "2", *d]) == 0
+    assert capsys.readouterr().err.count("runs submitted") == 2
+    assert main(["watch", "daemon", "--every", "soon", *d]) == 2
+    bad = data / "bad.geojson"
+    bad.write_text('{"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}')
+    assert main(["watch", "area", "add", "x", "--geojson", str(bad), *d]) == 2
+    assert "--geojson" in capsys.readouterr().err
+    assert main(["watch", "rule", "add", "--area", "1", "--variable", "v", "--op", "=>", "--threshold", "1", *d]) == 2
