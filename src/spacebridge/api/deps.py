@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from spacebridge.core.settings import Settings
 from spacebridge.service.store import Store
 
-__all__ = ["SettingsDep", "StoreDep", "WriterDep", "base_url"]
+__all__ = ["MAX_ID", "IdPath", "SettingsDep", "StoreDep", "WriterDep", "base_url"]
+
+MAX_ID = 2**31 - 1
+"""Largest row id (PostgreSQL INTEGER); larger ids in requests are a 422, not a database overflow."""
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key made by 'spacebridge keys create'.")
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from spacebridge.api.deps import MAX_ID
 from spacebridge.core.errors import SpacebridgeError
 from spacebridge.service.geometry import AreaFacts, validate_geometry
 
@@ -46,7 +47,7 @@ class WebhookIn(_Strict):
 
 
 class RuleIn(_Strict):
-    area_id: int = Field(ge=1)
+    area_id: int = Field(ge=1, le=MAX_ID)
     name: str = _NAME
     variable: str = _VARIABLE
     op: Literal[">", ">=", "<", "<="]
@@ -74,7 +75,7 @@ class RuleIn(_Strict):
 
 class RunIn(_Strict):
     analysis: str = Field(min_length=1, max_length=100, description="analysis name, see GET /analyses")
-    area_id: int | None = Field(None, ge=1)
+    area_id: int | None = Field(None, ge=1, le=MAX_ID)
     geometry: dict[str, Any] | None = Field(None, description="GeoJSON Polygon, instead of area_id")
     params: dict[str, Any] = Field(default_factory=dict)
 

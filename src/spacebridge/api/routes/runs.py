@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from spacebridge.api.deps import SettingsDep, StoreDep, WriterDep
+from spacebridge.api.deps import IdPath, SettingsDep, StoreDep, WriterDep
 from spacebridge.api.models import RunIn, check_geometry
 from spacebridge.service.analyses import ANALYSES
 from spacebridge.service.geometry import check_area_limit
@@ -47,7 +47,7 @@ def list_runs(
 
 
 @router.get("/runs/{run_id}", summary="A run's status, result and lineage")
-def get_run(run_id: int, store: StoreDep) -> dict[str, Any]:
+def get_run(run_id: IdPath, store: StoreDep) -> dict[str, Any]:
     return store.watch.run(run_id)
 
 

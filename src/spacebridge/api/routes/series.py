@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from spacebridge.api.deps import StoreDep
+from spacebridge.api.deps import IdPath, StoreDep
 from spacebridge.service.readings import point_series
 
 __all__ = ["router"]
@@ -31,7 +31,7 @@ def _csv(rows: list[dict[str, Any]], columns: list[str], filename: str) -> Respo
 @router.get("/areas/{area_id}", summary="Stored time series of an area", response_model=None)
 def area_series(
     store: StoreDep,
-    area_id: int,
+    area_id: IdPath,
     variable: Annotated[str | None, Query(max_length=100)] = None,
     format: Literal["json", "csv"] = "json",
 ) -> list[dict[str, Any]] | Response:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
-from spacebridge.api.deps import SettingsDep, StoreDep, WriterDep
+from spacebridge.api.deps import MAX_ID, IdPath, SettingsDep, StoreDep, WriterDep
 from spacebridge.api.models import AreaIn, RuleIn
 from spacebridge.service.geometry import check_area_limit, validate_geometry
 
@@ -29,18 +29,18 @@ def create_area(body: AreaIn, store: StoreDep, settings: SettingsDep, _key: Writ
 
 
 @router.get("/areas/{area_id}", summary="One area")
-def get_area(area_id: int, store: StoreDep) -> dict[str, Any]:
+def get_area(area_id: IdPath, store: StoreDep) -> dict[str, Any]:
     return store.watch.area(area_id)
 
 
 @router.delete("/areas/{area_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Stop watching an area")
-def delete_area(area_id: int, store: StoreDep, _key: WriterDep) -> Response:
+def delete_area(area_id: IdPath, store: StoreDep, _key: WriterDep) -> Response:
     store.watch.delete_area(area_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/rules", summary="Watch rules")
-def list_rules(store: StoreDep, area_id: Annotated[int | None, Query(ge=1)] = None) -> list[dict[str, Any]]:
+def list_rules(store: StoreDep, area_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> list[dict[str, Any]]:
     return store.watch.rules(area_id)
 
 
@@ -59,7 +59,7 @@ def create_rule(body: RuleIn, store: StoreDep, _key: WriterDep) -> dict[str, Any
 
 
 @router.delete("/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a rule")
-def delete_rule(rule_id: int, store: StoreDep, _key: WriterDep) -> Response:
+def delete_rule(rule_id: IdPath, store: StoreDep, _key: WriterDep) -> Response:
     store.watch.delete_rule(rule_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -67,7 +67,7 @@ def delete_rule(rule_id: int, store: StoreDep, _key: WriterDep) -> Response:
 @router.get("/alerts", summary="Alerts, newest first, with their delivery state")
 def list_alerts(
     store: StoreDep,
-    area_id: Annotated[int | None, Query(ge=1)] = None,
+    area_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     open_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
