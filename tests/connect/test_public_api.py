@@ -8,6 +8,8 @@ EXPECTED_PLAN_API = {
     "esn0_from_ebn0", "free_space_loss_db", "geo_look_angles", "get_slot", "link_availability_percent",
     "link_budget", "mean_throughput_mbps", "off_axis_gain_dbi", "satellites_from_tle", "serving_elevation_stats",
     "sky_noise_temperature_k", "symbol_rate_msps", "throughput_mbps", "walker_satellites",
+    "Plan", "Scenario", "Settlements", "default_scenario", "load_scenario", "make_plan", "plan_rollout",
+    "read_settlements", "synthetic_settlements", "write_plan",
 }  # fmt: skip
 
 
@@ -15,3 +17,12 @@ def test_planning_api_is_locked():
     assert set(connect.__all__) == EXPECTED_PLAN_API
     for name in connect.__all__:
         assert hasattr(connect, name), name
+
+
+def test_import_is_cheap():
+    import subprocess
+    import sys
+
+    code = "import sys, spacebridge.connect; print('numpy' in sys.modules, 'pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]

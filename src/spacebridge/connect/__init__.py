@@ -9,6 +9,9 @@ The modules behind it:
 - :mod:`~spacebridge.connect.linkbudget`: terminal G/T, sky noise, C/N0, Es/N0, interference.
 - :mod:`~spacebridge.connect.modcod`: DVB-S2 / DVB-S2X MODCOD tables and ACM selection.
 - :mod:`~spacebridge.connect.acm`: throughput at an availability, availability-weighted mean throughput.
+- :mod:`~spacebridge.connect.settlements`, :mod:`~spacebridge.connect.scenario`: inputs (files, defaults).
+- :mod:`~spacebridge.connect.plan` (with ``links``, ``demand``, ``cost``, ``rollout``): the plan;
+  :mod:`~spacebridge.connect.products`: writing it.
 """
 
 from __future__ import annotations
@@ -54,6 +57,16 @@ _LAZY: dict[str, str] = {
     "ebn0_from_esn0": "spacebridge.connect.modcod",
     "esn0_from_ebn0": "spacebridge.connect.modcod",
     "symbol_rate_msps": "spacebridge.connect.modcod",
+    "Plan": "spacebridge.connect.plan",
+    "make_plan": "spacebridge.connect.plan",
+    "write_plan": "spacebridge.connect.products",
+    "plan_rollout": "spacebridge.connect.rollout",
+    "Scenario": "spacebridge.connect.scenario",
+    "default_scenario": "spacebridge.connect.scenario",
+    "load_scenario": "spacebridge.connect.scenario",
+    "Settlements": "spacebridge.connect.settlements",
+    "read_settlements": "spacebridge.connect.settlements",
+    "synthetic_settlements": "spacebridge.connect.settlements",
 }
 
 __all__ = sorted(_LAZY)

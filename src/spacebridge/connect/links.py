@@ -31,6 +31,7 @@ from spacebridge.connect.linkbudget import combine_cnir_db, link_budget, off_axi
 from spacebridge.connect.modcod import ModcodTable, dvbs2_table, dvbs2x_table, symbol_rate_msps
 from spacebridge.connect.propagation import AttenuationModel, PathAttenuation, SitePropagation, path_attenuation
 from spacebridge.connect.scenario import Scenario, SystemSpec
+from spacebridge.core.errors import ConfigurationError
 
 __all__ = ["SystemLinks", "evaluate_system", "leo_elevation_stats"]
 
@@ -38,6 +39,8 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 LEO_EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 """Epoch of the synthetic Walker shells (statistics do not depend on it)."""
+LEO_STEP_MIN = 2.0
+"""Time step of the serving-elevation statistics, minutes."""
 
 
 @dataclass(frozen=True)
@@ -79,12 +82,14 @@ class SystemLinks:
 
 def leo_elevation_stats(system: SystemSpec, lat_deg: FloatArray) -> ElevationStats:
     """Serving-elevation statistics of a LEO system's shell over the settlements' latitudes (1° steps)."""
-    if system.shell is None:  # validated by the scenario; kept for the type checker
-        raise ValueError("LEO system without a shell")
+    if system.shell is None:
+        raise ConfigurationError(f"LEO system {system.id!r} has no shell", hint="Set the system's 'shell' key",
+                                 key="shell")  # fmt: skip
     lats = np.abs(lat_deg)
     grid = np.arange(np.floor(lats.min()), np.ceil(lats.max()) + 1.0, 1.0) if lats.size else np.array([0.0])
     period_min = 2 * np.pi * np.sqrt((EARTH_RADIUS_WGS72_KM + system.shell.altitude_km) ** 3 / 398600.8) / 60.0
-    times = [LEO_EPOCH + dt.timedelta(minutes=float(m)) for m in np.arange(0.0, period_min, 1.0)]
+    # One orbital period in 2-minute steps x 24 longitudes: about 1,100 samples per latitude.
+    times = [LEO_EPOCH + dt.timedelta(minutes=float(m)) for m in np.arange(0.0, period_min, LEO_STEP_MIN)]
     positions = ecef_positions_km(walker_satellites(system.shell, epoch_utc=LEO_EPOCH), times)
     return serving_elevation_stats(positions, grid, min_elevation_deg=system.shell.min_elevation_deg)
 
@@ -132,14 +137,15 @@ def _geometry(
         usable = (la.elevation_deg >= scenario.min_elevation_deg) & np.isfinite(eirp)
         return usable, la.elevation_deg, la.slant_range_km, skew, np.ones(n), eirp
     stats = leo_elevation_stats(system, lat)
+    shell = system.shell
+    if shell is None:  # leo_elevation_stats raised already; for the type checker
+        raise ConfigurationError(f"LEO system {system.id!r} has no shell", key="shell")
     el = stats.elevation_at(lat, system.elevation_quantile)
     cover = stats.coverage_at(lat)
-    re, h = 6378.137, system.shell.altitude_km if system.shell else 550.0
-    sin_el = np.sin(np.radians(el))
-    rng = np.sqrt((re + h) ** 2 - (re * np.cos(np.radians(el))) ** 2) - re * sin_el
-    min_el = system.shell.min_elevation_deg if system.shell else scenario.min_elevation_deg
+    re = 6378.137  # spherical Earth for the slant range to a circular shell
+    rng = np.sqrt((re + shell.altitude_km) ** 2 - (re * np.cos(np.radians(el))) ** 2) - re * np.sin(np.radians(el))
     eirp = system.eirp.eirp_at(lat, lon, np.zeros(3))
-    usable = (el >= min_el) & (cover > 0) & np.isfinite(eirp)
+    usable = (el >= shell.min_elevation_deg) & (cover > 0) & np.isfinite(eirp)
     return usable, el, rng, np.full(n, np.nan), cover, eirp
 
 

@@ -259,6 +259,8 @@ def _validate(s: Scenario) -> None:
              "in [4, 55] GHz, the validity range of ITU-R P.618-14"),
             (f"{p}.slot_lon_deg", sys.kind != "geo" or sys.slot_lon_deg is not None, "required for a GEO system"),
             (f"{p}.shell", sys.kind != "leo" or sys.shell is not None, "required for a LEO system"),
+            (f"{p}.eirp", sys.kind != "leo" or isinstance(sys.eirp, FlatEirp),
+             "a flat EIRP for a LEO system (beams follow the settlements)"),
             (f"{p}.elevation_quantile", 0.0 < sys.elevation_quantile < 1.0, "in (0, 1)"),
             (f"{p}.costs.subscribers_per_terminal", sys.costs.subscribers_per_terminal >= 1, ">= 1"),
             (f"{p}.costs.lifetime_years", sys.costs.lifetime_years >= 1, ">= 1"),

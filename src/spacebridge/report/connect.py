@@ -105,6 +105,12 @@ def run(ctx: DemoContext) -> Section:
         exact_note=exact_note, oblasts=oblasts,
     )  # fmt: skip
     t = hybrid.totals
+    mix = ", ".join(f"{sid}: {int((hybrid.system_index == i).sum()):,}" for i, sid in enumerate(ids[:-1]))
+    html += (
+        f"<p>Hybrid choice per settlement: {mix}; none feasible: {int((hybrid.system_index < 0).sum()):,}. "
+        "The choice is the lowest annualised cost with the demand served in full, so leased GEO bandwidth "
+        "(priced per MHz) competes with LEO terminals and subscriptions.</p>"
+    )
     return Section(
         title="Connectivity: satellite broadband for Kazakhstan's villages",
         html=html,
