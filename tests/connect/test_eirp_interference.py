@@ -65,6 +65,7 @@ def test_adjacent_satellite_ci_follows_appendix_8():
     system = default_scenario().systems[0]  # KazSat-3, 1.2 m at 11.45 GHz, neighbours 2° away at equal EIRP
     lat, lon = np.array([47.0]), np.array([67.0])
     ci = float(_adjacent_ci_db(system, lat, lon)[0])
+
     # Independent path: topocentric separation from the look angles of the three satellites.
     def direction(slot):
         la = geo_look_angles(lat, lon, slot)
