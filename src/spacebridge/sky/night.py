@@ -35,6 +35,12 @@ TWILIGHT_SUN_ALTITUDE_DEG: dict[str, float] = {
 _STEP_S = 600
 FloatArray = npt.NDArray[np.float64]
 _NAT = np.datetime64("NaT", "ns")
+_BRIGHTER_HINT = {
+    "astronomical": "Use a brighter twilight (nautical or civil) or another date",
+    "nautical": "Use a brighter twilight (civil or sunset) or another date",
+    "civil": "Use twilight 'sunset' (the night between sunset and sunrise) or another date",
+    "sunset": "The Sun does not set that night; choose another date",
+}
 
 
 def sun_altitude_deg(site: Site, times_utc: npt.NDArray[np.datetime64]) -> FloatArray:
@@ -77,7 +83,7 @@ class Night:
             raise NoValidDataError(
                 f"no {key} darkness at {self.site_id} on the night of {self.local_date.isoformat()}: the Sun stays "
                 f"above {TWILIGHT_SUN_ALTITUDE_DEG[key]:g} deg (lowest {self.sun_min_altitude_deg:.1f} deg)",
-                hint="use a brighter twilight (nautical or civil) or another date",
+                hint=_BRIGHTER_HINT[key],
                 site=self.site_id,
                 night=self.local_date.isoformat(),
                 twilight=key,

@@ -2,8 +2,8 @@
 
 Method (hand-written because skyfield's ``find_events`` works one satellite at a time, about 100x slower here):
 
-1. Propagate every satellite with sgp4's ``SatrecArray`` on a coarse grid (``step_s``: 120 s for orbits faster than
-   6 rev/day, 600 s for the others), keeping TEME positions *and* velocities.
+1. Propagate every satellite with sgp4's ``SatrecArray`` on a coarse grid (120 s at LEO, up to 600 s for orbits
+   whose perigee is high, scaled by the perigee time scale), keeping TEME positions *and* velocities.
 2. Between grid points the position is the cubic Hermite interpolant of those positions and velocities: for a LEO
    orbit at 120 s its error is a few metres (``|r''''| h^4 / 384``), far below what moves a pass time by 1 ms.
 3. Culminations are the coarse local maxima of elevation (and the window edges), refined by golden-section search
@@ -80,7 +80,7 @@ class SatellitePass:
 def _iso(t: np.datetime64) -> str | None:
     if np.isnat(t):
         return None
-    return str(np.datetime64(t, "ms")) + "Z"
+    return str(t.astype("datetime64[ms]")) + "Z"
 
 
 @dataclass(frozen=True)
@@ -205,8 +205,14 @@ def _bisect(f: Callable[[FloatArray], FloatArray], below: FloatArray, above: Flo
     return (a + b) / 2.0
 
 
-def _step_for(mean_motion_rev_day: FloatArray) -> FloatArray:
-    return np.where(mean_motion_rev_day > 6.0, 120.0, 600.0)
+def _step_for(catalog: SatelliteCatalog) -> FloatArray:
+    """Coarse step per satellite from its perigee time scale: 120 s at LEO, scaled as ``(r_p / 7000 km)^1.5`` and
+    rounded down to 120, 240 or 600 s (the Hermite error grows as the step to the fourth power)."""
+    n_rad_s = np.array([s.no_kozai for s in catalog.satrecs]) / 60.0
+    ecc = np.array([s.ecco for s in catalog.satrecs])
+    a_km = (398600.4418 / np.maximum(n_rad_s, 1e-9) ** 2) ** (1.0 / 3.0)
+    scale = 120.0 * (np.maximum(a_km * (1.0 - ecc), 1.0) / 7000.0) ** 1.5
+    return np.select([scale >= 600.0, scale >= 240.0], [600.0, 240.0], 120.0)
 
 
 def find_passes(
@@ -253,7 +259,7 @@ def find_passes(
     _warn_stale(catalog, (t0 + t1) / 2)
     passes: list[SatellitePass] = []
     failed: dict[int, str] = {}
-    steps = _step_for(catalog.mean_motion_rev_day)
+    steps = _step_for(catalog)
     done = 0
     for step in np.unique(steps):
         members = np.flatnonzero(steps == step)
@@ -291,7 +297,7 @@ def _warn_stale(catalog: SatelliteCatalog, mid_s: float) -> None:
         )
 
 
-def _search_chunk(  # noqa: C901 - one linear pipeline over arrays; splitting it would only pass arrays around
+def _search_chunk(
     cat: SatelliteCatalog,
     geo: ObserverGeometry,
     t0: float,
@@ -304,12 +310,12 @@ def _search_chunk(  # noqa: C901 - one linear pipeline over arrays; splitting it
     from sgp4.api import SGP4_ERRORS
 
     n_steps = max(int(np.ceil((t1 - t0) / step)), 1)
-    t_grid = t0 + np.arange(n_steps + 1) * step
+    t_grid = np.asarray(t0 + np.arange(n_steps + 1) * step, dtype=np.float64)
     r, v, err = _propagate(cat.satrecs, t_grid, geo.dut1_s)
     bad = err.any(axis=1)
-    for i in np.flatnonzero(bad):
-        code = int(err[i][err[i] != 0][0])
-        failed[cat.norad_ids[i]] = f"NORAD {cat.norad_ids[i]}: sgp4 error {code}, {SGP4_ERRORS.get(code, '')}"
+    for bad_row in np.flatnonzero(bad):
+        code = int(err[bad_row][err[bad_row] != 0][0])
+        failed[cat.norad_ids[bad_row]] = f"NORAD {cat.norad_ids[bad_row]}: sgp4 error {code}, {SGP4_ERRORS.get(code, '')}"
     if bad.any():
         r[bad], v[bad] = 7000.0, 0.0
     chunk = _Chunk(r, v, t0, step, geo.dut1_s)
@@ -353,8 +359,8 @@ def _search_chunk(  # noqa: C901 - one linear pipeline over arrays; splitting it
     def above(t: FloatArray) -> FloatArray:
         return f(t) - min_el
 
-    rise = _bisect(above, t_grid[j_rise], np.minimum(t_grid[np.minimum(j_rise + 1, n_steps)], t_max))
-    sett = _bisect(above, t_grid[j_set], np.maximum(t_grid[np.maximum(j_set - 1, 0)], t_max))
+    rise = _bisect(above, t_grid[j_rise], np.asarray(np.minimum(t_grid[np.minimum(j_rise + 1, n_steps)], t_max)))
+    sett = _bisect(above, t_grid[j_set], np.asarray(np.maximum(t_grid[np.maximum(j_set - 1, 0)], t_max)))
     rise = np.where(has_rise, rise, np.nan)
     sett = np.where(has_set, sett, np.nan)
     # Merge culminations that belong to the same pass (same rise and set): keep the highest.
@@ -381,7 +387,7 @@ def _search_chunk(  # noqa: C901 - one linear pipeline over arrays; splitting it
         sunlit_n += _sunlit(chunk.state_itrs(sat, tq)[0], sun_itrs_km(geo, tq))
     dark = geo.sun_altitude_deg(sun) < dark_sun_alt
     out = []
-    for i in range(sat.size):
+    for i in range(int(sat.size)):
         out.append(
             SatellitePass(
                 norad_id=cat.norad_ids[sat[i]],

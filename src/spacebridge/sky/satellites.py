@@ -70,7 +70,9 @@ class SatelliteCatalog:
         if idx.dtype == bool:
             idx = np.flatnonzero(idx)
         return SatelliteCatalog(
-            tuple(self.names[i] for i in idx), tuple(self.norad_ids[i] for i in idx), tuple(self.satrecs[i] for i in idx)
+            tuple(self.names[i] for i in idx),
+            tuple(self.norad_ids[i] for i in idx),
+            tuple(self.satrecs[i] for i in idx),
         )
 
 
