@@ -105,8 +105,10 @@ class AltitudeConstraint:
 
     def evaluate(self, grid: VisibilityGrid) -> ConstraintMask:
         lo, hi = _per_target(self.min_deg, grid, "min_deg"), _per_target(self.max_deg, grid, "max_deg")
-        alt = grid.altitude_deg
-        mask = (alt >= lo) & (alt <= hi)
+        s = grid.sin_altitude  # the sine is monotonic on [-90, 90]: compare sines, no arcsin needed
+        mask = s >= np.sin(np.radians(np.clip(lo, -90.0, 90.0)))
+        if np.any(hi < 90.0):
+            mask &= s <= np.sin(np.radians(np.clip(hi, -90.0, 90.0)))
         reason = f"altitude below {_fmt(self.min_deg)} deg"
         if np.any(np.asarray(self.max_deg) < 90.0):
             reason = f"altitude outside [{_fmt(self.min_deg)}, {_fmt(self.max_deg)}] deg"
@@ -124,8 +126,8 @@ class AirmassConstraint:
         limit = _per_target(self.max_airmass, grid, "max_airmass")
         if np.any(limit < 1.0):
             raise OutOfRangeError("max_airmass must be >= 1", argument="max_airmass", value=str(self.max_airmass))
-        min_alt = np.degrees(np.arcsin(1.0 / limit))
-        return ConstraintMask(self.name, f"airmass above {_fmt(self.max_airmass)}", grid.altitude_deg >= min_alt)
+        # sec z <= X  <=>  sin(alt) >= 1 / X
+        return ConstraintMask(self.name, f"airmass above {_fmt(self.max_airmass)}", grid.sin_altitude >= 1.0 / limit)
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,8 @@ class MoonSeparationConstraint:
     name: str = "moon_separation"
 
     def evaluate(self, grid: VisibilityGrid) -> ConstraintMask:
-        mask = grid.moon_separation_deg >= _per_target(self.min_deg, grid, "min_deg")
+        limit = _per_target(self.min_deg, grid, "min_deg")
+        mask = grid.moon_cos_separation <= np.cos(np.radians(limit))
         if self.ignore_when_moon_down:
             mask = mask | (grid.moon_altitude_deg < 0.0)[None, :]
         return ConstraintMask(self.name, f"closer than {_fmt(self.min_deg)} deg to the Moon", mask)

@@ -8,8 +8,10 @@ matrix product.
 
 The chain is ERFA's ``atciqz`` + ``atioq`` (SOFA Board, *SOFA Tools for Earth Attitude*, 2021):
 ``local = AE(phi) . PM(xp, yp) . R3(ERA + lon) . BPN . normalize(p + beta)``,
-with ``beta`` the observer's barycentric velocity over c (stellar plus diurnal aberration to first order: the
-second-order term is below 0.002 arcsec). Gravitational light deflection by the Sun is left out: it is below
+with ``beta`` the observer's barycentric velocity over c (stellar plus diurnal aberration to first order,
+``p' = p + beta - (p . beta) p``: the second-order term is below 0.002 arcsec). Because ``p'`` is linear in ``p`` and
+its quadratic monomials, ``u . R p'`` for any local vector ``u`` (zenith, Moon, axes) is one (N, 10) @ (10, T)
+matrix product (:func:`project`). Gravitational light deflection by the Sun is left out: it is below
 0.05 arcsec for a target more than 10 deg from the Sun, i.e. for anything observable at night. Refraction, when a
 pressure is given, is ERFA's ``A tan z + B tan^3 z`` model with the constants from ``erfa.refco`` (as astropy).
 ``tests/sky/test_frames.py`` checks the result against ``SkyCoord.transform_to(AltAz)`` to 1 arcsec.
@@ -22,6 +24,7 @@ It is called on first use by the functions here and by the CLI; call it yourself
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 import warnings
@@ -43,6 +46,7 @@ __all__ = [
     "altaz_deg",
     "astropy_time",
     "observer_frames",
+    "project",
     "to_datetime64",
     "topocentric",
     "use_offline_iers",
@@ -209,23 +213,66 @@ def observer_frames(
     )
 
 
+def _features(unit_icrs: FloatArray) -> FloatArray:
+    """Per-target features (N, 10): p, 1 and the six quadratic monomials of p."""
+    p = np.asarray(unit_icrs, dtype=np.float64)
+    x, y, z = p[:, 0], p[:, 1], p[:, 2]
+    return np.stack([x, y, z, np.ones_like(x), x * x, y * y, z * z, x * y, x * z, y * z], axis=1)
+
+
+def _weights(frames: ObserverFrames, local: FloatArray) -> FloatArray:
+    """Per-time weights (10, T) such that ``features @ weights`` is ``u . R p'`` for local unit vectors ``u``.
+
+    ``p' = p + b - (p . b) p`` is the aberrated direction to first order in ``b`` (unit to O(b^2) ~ 1e-8), so
+    ``u . R p' = p . w + b . w - (p . b)(p . w)`` with ``w = R^T u``: linear in p and in its quadratic monomials.
+    """
+    w = np.einsum("tji,tj->ti", frames.rotation, np.broadcast_to(local, frames.beta.shape))
+    b = frames.beta
+    return np.stack(
+        [
+            w[:, 0],
+            w[:, 1],
+            w[:, 2],
+            np.einsum("ti,ti->t", b, w),
+            -b[:, 0] * w[:, 0],
+            -b[:, 1] * w[:, 1],
+            -b[:, 2] * w[:, 2],
+            -(b[:, 0] * w[:, 1] + b[:, 1] * w[:, 0]),
+            -(b[:, 0] * w[:, 2] + b[:, 2] * w[:, 0]),
+            -(b[:, 1] * w[:, 2] + b[:, 2] * w[:, 1]),
+        ]
+    )
+
+
+def project(frames: ObserverFrames, unit_icrs: FloatArray, local: FloatArray) -> FloatArray:
+    """Cosine (N, T) of the angle between the aberrated directions of fixed targets and local unit vectors.
+
+    ``local`` is (3,) or (T, 3) in the local frame (e.g. the zenith gives the sine of the altitude, the Moon the
+    cosine of the Moon separation). One matrix product (N, 10) @ (10, T), run on one BLAS thread: with an inner
+    dimension of 10 it is memory-bound, and extra threads only contend with the caller's own (Dask, numexpr).
+    """
+    feats, weights = _features(unit_icrs), _weights(frames, np.asarray(local, dtype=np.float64))
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        return np.asarray(feats @ weights)
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_controller() -> Any:
+    """threadpoolctl's controller, built once (building it scans the loaded libraries)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def topocentric(
     frames: ObserverFrames, unit_icrs: FloatArray, *, refraction: bool = True
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Local direction components (x south, y east, z up) of fixed ICRS unit vectors, shape (N, T) each.
 
-    ``unit_icrs`` is (N, 3). Aberration is added per time step; the components are *not* normalised (their norm
-    differs from 1 by |beta|, about 1e-4): use :func:`altaz_deg`. With ``refraction`` and non-zero refraction
-    constants the vector is bent toward the zenith as ERFA's ``atioq`` does.
+    ``unit_icrs`` is (N, 3). Aberration is applied per time step (first order; unit length to 1e-8). With
+    ``refraction`` and non-zero refraction constants the vector is bent toward the zenith as ERFA's ``atioq`` does.
     """
-    p = np.asarray(unit_icrs, dtype=np.float64)
-    aug = np.concatenate([p, np.ones((p.shape[0], 1))], axis=1)  # (N, 4): direction plus the aberration column
-    rb = np.einsum("tij,tj->ti", frames.rotation, frames.beta)  # (T, 3)
-    comps = []
-    for k in range(3):
-        mat = np.concatenate([frames.rotation[:, k, :], rb[:, k : k + 1]], axis=1)  # (T, 4)
-        comps.append(aug @ mat.T)
-    x, y, z = comps
+    x, y, z = (project(frames, unit_icrs, axis) for axis in np.eye(3))
     if refraction and frames.refraction:
         x, y, z = _refract(x, y, z, frames.refa[None, :], frames.refb[None, :])
     return x, y, z

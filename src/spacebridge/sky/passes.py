@@ -315,7 +315,9 @@ def _search_chunk(
     bad = err.any(axis=1)
     for bad_row in np.flatnonzero(bad):
         code = int(err[bad_row][err[bad_row] != 0][0])
-        failed[cat.norad_ids[bad_row]] = f"NORAD {cat.norad_ids[bad_row]}: sgp4 error {code}, {SGP4_ERRORS.get(code, '')}"
+        failed[cat.norad_ids[bad_row]] = (
+            f"NORAD {cat.norad_ids[bad_row]}: sgp4 error {code}, {SGP4_ERRORS.get(code, '')}"
+        )
     if bad.any():
         r[bad], v[bad] = 7000.0, 0.0
     chunk = _Chunk(r, v, t0, step, geo.dut1_s)

@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from spacebridge.core.errors import InvalidInputError
 from spacebridge.sky.ephemeris import body_local, local_altaz_deg, moon_illumination, moon_local, sun_local
-from spacebridge.sky.frames import ObserverFrames, _refract, observer_frames, to_datetime64, topocentric
+from spacebridge.sky.frames import ObserverFrames, _refract, observer_frames, project, to_datetime64, topocentric
 from spacebridge.sky.night import Night, Twilight, night_of
 from spacebridge.sky.sites import Site, get_site
 from spacebridge.sky.targets import FixedTargets
@@ -56,9 +56,11 @@ def airmass_kasten_young(altitude_deg: npt.ArrayLike) -> FloatArray:
 class VisibilityGrid:
     """Targets x times geometry for one site (N targets, T time steps; times are UTC ``datetime64[ns]``).
 
-    Arrays are (N, T) unless noted. ``altitude_deg`` is observed (refracted) if the grid was computed with a
-    pressure, geometric otherwise. ``airmass`` is the plane-parallel ``sec z`` of that altitude (as astropy's
-    ``AltAz.secz`` and astroplan's ``AirmassConstraint``), ``inf`` at or below the horizon.
+    Arrays are (N, T) unless noted. ``sin_altitude`` is computed eagerly; ``altitude_deg``, ``azimuth_deg``,
+    ``airmass``, ``hour_angle_h``, ``moon_separation_deg`` (and its cosine) on first access. Altitudes are observed
+    (refracted) if the grid was computed with a pressure, geometric otherwise. ``airmass`` is the plane-parallel
+    ``sec z`` of that altitude (as astropy's ``AltAz.secz`` and astroplan's ``AirmassConstraint``), ``inf`` at or
+    below the horizon.
     """
 
     site: Site
@@ -66,21 +68,34 @@ class VisibilityGrid:
     target_ids: tuple[str, ...]
     ra_deg: FloatArray  # (N,), NaN for solar-system bodies
     dec_deg: FloatArray  # (N,), NaN for solar-system bodies
-    altitude_deg: FloatArray
+    sin_altitude: FloatArray  # (N, T) sine of the altitude (constraints compare it, no trigonometry needed)
     sun_altitude_deg: FloatArray  # (T,)
     moon_altitude_deg: FloatArray  # (T,)
     moon_azimuth_deg: FloatArray  # (T,)
     moon_illumination: FloatArray  # (T,) fraction of the disc lit
     refraction: bool
     night: Night | None = None
-    _xyz: tuple[FloatArray, FloatArray, FloatArray] = field(default=(), repr=False)  # type: ignore[assignment]
-    _icrs: FloatArray = field(default_factory=lambda: np.zeros((0, 3)), repr=False)
     _frames: ObserverFrames | None = field(default=None, repr=False)
+    _icrs: FloatArray = field(default_factory=lambda: np.zeros((0, 3)), repr=False)  # fixed targets (Nf, 3)
+    _body_xyz: tuple[FloatArray, ...] = field(default=(), repr=False)  # bodies: x, y, z (Nb, T) each
     _moon_local: FloatArray = field(default_factory=lambda: np.zeros((0, 3)), repr=False)
+
+    @functools.cached_property
+    def _xyz(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Local direction components (x south, y east, z up) of every row, (N, T) each."""
+        if self._frames is None:
+            empty = np.zeros((0, self.times_utc.size))
+            return empty, empty, empty
+        return _concat_xyz(self._frames, self._icrs, self._body_xyz, self.times_utc.size)
 
     @property
     def shape(self) -> tuple[int, int]:
         return len(self.target_ids), self.times_utc.size
+
+    @functools.cached_property
+    def altitude_deg(self) -> FloatArray:
+        """Altitude (deg)."""
+        return _evaluate("arcsin(where(s > 1, 1, where(s < -1, -1, s))) * deg", s=self.sin_altitude)
 
     @functools.cached_property
     def azimuth_deg(self) -> FloatArray:
@@ -103,14 +118,21 @@ class VisibilityGrid:
         return _evaluate("-arctan2(y, sl * x + cl * z) * deg / 15", x=x, y=y, z=z, sl=np.sin(lat), cl=np.cos(lat))
 
     @functools.cached_property
-    def moon_separation_deg(self) -> FloatArray:
-        """Topocentric angular distance to the Moon's centre (deg)."""
-        x, y, z = self._xyz
+    def moon_cos_separation(self) -> FloatArray:
+        """Cosine of the topocentric angular distance to the Moon's centre."""
         m = self._moon_local
+        if self._frames is not None and not self.refraction and not self._body_xyz:
+            return project(self._frames, self._icrs, m)
+        x, y, z = self._xyz
         mx, my, mz = (np.ascontiguousarray(m[None, :, k]) for k in range(3))
         expr = "(x * mx + y * my + z * mz) / sqrt(x * x + y * y + z * z)"
-        cos_sep = _evaluate(expr, x=x, y=y, z=z, mx=mx, my=my, mz=mz)
-        return _evaluate("arccos(where(c > 1, 1, where(c < -1, -1, c))) * deg", c=cos_sep)
+        return _evaluate(expr, x=x, y=y, z=z, mx=mx, my=my, mz=mz)
+
+    @functools.cached_property
+    def moon_separation_deg(self) -> FloatArray:
+        """Topocentric angular distance to the Moon's centre (deg)."""
+        c = self.moon_cos_separation
+        return _evaluate("arccos(where(c > 1, 1, where(c < -1, -1, c))) * deg", c=c)
 
     def index(self, target_id: str) -> int:
         """Row of ``target_id``."""
@@ -134,6 +156,21 @@ def _jyear(times: npt.NDArray[np.datetime64]) -> float:
     mid = times[times.size // 2]
     days = (mid - np.datetime64("2000-01-01T12:00:00").astype("datetime64[ns]")) / np.timedelta64(86_400, "s")
     return 2000.0 + float(days) / 365.25
+
+
+def _concat_xyz(
+    frames: ObserverFrames, icrs: FloatArray, body_xyz: tuple[FloatArray, ...], n_times: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    parts: list[tuple[FloatArray, ...]] = []
+    if icrs.shape[0]:
+        parts.append(topocentric(frames, icrs))
+    if body_xyz:
+        parts.append(body_xyz)
+    if not parts:
+        empty = np.zeros((0, n_times))
+        return empty, empty, empty
+    x, y, z = (np.concatenate([p[k] for p in parts], axis=0) for k in range(3))
+    return x, y, z
 
 
 def compute_visibility(
@@ -192,46 +229,47 @@ def compute_visibility(
         wavelength_um=wavelength_um,
     )
     ids: list[str] = []
-    parts: list[tuple[FloatArray, FloatArray, FloatArray]] = []
     icrs = np.zeros((0, 3))
     if targets is not None and len(targets):
         icrs = targets.unit_vectors(_jyear(times))
-        parts.append(topocentric(frames, icrs))
         ids.extend(targets.ids)
+    body_rows: list[FloatArray] = []
     for body in bodies:
-        local = body_local(frames, body)
-        xb, yb, zb = (local[None, :, k] for k in range(3))
-        if frames.refraction:
-            xb, yb, zb = _refract(xb, yb, zb, frames.refa[None, :], frames.refb[None, :])
-        parts.append((xb, yb, zb))
+        body_rows.append(body_local(frames, body))  # (T, 3)
         ids.append(body)
-    if len(parts) == 1:
-        x, y, z = parts[0]
-    elif parts:
-        x, y, z = (np.concatenate([p[k] for p in parts], axis=0) for k in range(3))
-    else:
-        x = y = z = np.zeros((0, times.size))
+    body_xyz: tuple[FloatArray, ...] = ()
+    if body_rows:
+        stacked = np.stack(body_rows, axis=0)  # (Nb, T, 3)
+        bx, by, bz = (np.ascontiguousarray(stacked[..., k]) for k in range(3))
+        if frames.refraction:
+            bx, by, bz = _refract(bx, by, bz, frames.refa[None, :], frames.refb[None, :])
+        body_xyz = (bx, by, bz)
     no_body = np.full(len(bodies), np.nan)
     has_fixed = targets is not None and icrs.shape[0] > 0
     ra = np.concatenate([targets.ra_deg if has_fixed and targets is not None else np.zeros(0), no_body])
     dec = np.concatenate([targets.dec_deg if has_fixed and targets is not None else np.zeros(0), no_body])
     moon_unit, _ = moon_local(frames)
     moon_alt, moon_az = local_altaz_deg(moon_unit)
+    if frames.refraction or body_rows:
+        x, y, z = _concat_xyz(frames, icrs, body_xyz, times.size)
+        sin_alt = _evaluate("z / sqrt(x * x + y * y + z * z)", x=x, y=y, z=z)
+    else:
+        sin_alt = project(frames, icrs, np.array([0.0, 0.0, 1.0]))
     return VisibilityGrid(
         site=site,
         times_utc=times,
         target_ids=tuple(ids),
         ra_deg=ra,
         dec_deg=dec,
-        altitude_deg=_evaluate("arctan2(z, sqrt(x * x + y * y)) * deg", x=x, y=y, z=z),
+        sin_altitude=sin_alt,
         sun_altitude_deg=local_altaz_deg(sun_local(frames))[0],
         moon_altitude_deg=moon_alt,
         moon_azimuth_deg=moon_az,
         moon_illumination=moon_illumination(frames),
         refraction=frames.refraction,
         night=night_obj,
-        _xyz=(x, y, z),
-        _icrs=icrs,
         _frames=frames,
+        _icrs=icrs,
+        _body_xyz=body_xyz,
         _moon_local=moon_unit,
     )
