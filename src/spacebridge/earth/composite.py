@@ -1,10 +1,12 @@
 """Cloud-masked composites per period over a time series: per-pixel median and maximum-NDVI, lazily with dask.
 
 Why a kernel of our own: xarray's ``resample(...).median()`` (numpy ``nanmedian``; no bottleneck or flox here)
-goes through masked arrays for short axes and is several times slower than sorting. Here each spatial block
-(all dates in one chunk) is sorted along time once per period with NaN last, and the median is read at the
-valid count's middle with ``take_along_axis``; it returns exactly ``nanmedian``'s values (the mean of the two
-middle values for even counts). Max-NDVI takes every band from the date of highest valid NDVI (Holben 1986).
+concatenates all dates of a block, then goes through masked arrays for short axes. Here each period's dates are
+passed to the kernel as separate planes of the same spatial block (no concatenation, no rechunking), invalid
+values become +inf, the planes are sorted pixel-wise by an odd-even transposition network of whole-plane
+``minimum``/``maximum`` (a contiguous sort beyond 12 dates), and the median is read at the valid count's middle.
+The values are exactly ``nanmedian``'s (the mean of the two middle values for even counts). Max-NDVI takes every
+band from the date of highest valid NDVI (Holben 1986).
 
 References
 ----------
@@ -71,7 +73,7 @@ def period_groups(times: Any, period: str) -> tuple[pd.DatetimeIndex, np.ndarray
     return pd.DatetimeIndex(labels), groups
 
 
-def _prepare(data: xr.Dataset | xr.DataArray, valid: xr.DataArray | None, time_dim: str) -> xr.Dataset:
+def _prepare(data: xr.Dataset | xr.DataArray, time_dim: str) -> xr.Dataset:
     ds = data.to_dataset(name=data.name or "value") if isinstance(data, xr.DataArray) else data
     if time_dim not in ds.dims:
         raise InvalidInputError(f"the data has no {time_dim!r} dimension", name="data", value=list(ds.dims))
@@ -82,61 +84,119 @@ def _prepare(data: xr.Dataset | xr.DataArray, valid: xr.DataArray | None, time_d
             DegradedResultWarning,
             stacklevel=3,
         )
-    if valid is not None:
-        ds = ds.where(valid)
     return ds
 
 
-def _group_stack(block: np.ndarray, groups: np.ndarray, n_groups: int) -> list[np.ndarray]:
-    return [block[groups == g] for g in range(n_groups)]
-
-
-def _median_block(block: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
-    out = np.empty((n_groups, *block.shape[1:]), dtype="float32")
-    for g, sub in enumerate(_group_stack(block.astype("float32", copy=False), groups, n_groups)):
-        s = np.sort(sub, axis=0)  # NaN sort last
-        n = np.count_nonzero(~np.isnan(sub), axis=0)
-        lo = np.take_along_axis(s, np.maximum((n - 1) // 2, 0)[np.newaxis], axis=0)[0]
-        hi = np.take_along_axis(s, (n // 2).clip(max=len(sub) - 1)[np.newaxis], axis=0)[0]
-        med = np.where(n % 2 == 1, lo, 0.5 * (lo + hi))
-        med[n == 0] = np.nan
-        out[g] = med
+def _sorted_planes(planes: list[np.ndarray]) -> list[np.ndarray]:
+    """Sort k planes pixel-wise (odd-even transposition network: k rounds of min/max on whole planes)."""
+    out = list(planes)
+    k = len(out)
+    for rnd in range(k):
+        for i in range(rnd % 2, k - 1, 2):
+            lo = np.minimum(out[i], out[i + 1])
+            out[i + 1] = np.maximum(out[i], out[i + 1])
+            out[i] = lo
     return out
 
 
-def _count_block(block: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
-    ok = ~np.isnan(block)
-    return np.stack([ok[groups == g].sum(axis=0, dtype="uint16") for g in range(n_groups)])
+_NETWORK_MAX = 12
+"""Above this many dates per period, sort along a contiguous last axis instead of the network."""
 
 
-def _apply(
-    da: xr.DataArray, func: Any, groups: np.ndarray, labels: pd.DatetimeIndex, time_dim: str, dtype: str
+def _median_kernel(*blocks: np.ndarray, k: int, has_valid: bool) -> np.ndarray:
+    """Median of k date planes (NaN or ``valid=False`` excluded); blocks = k data planes [+ k valid planes]."""
+    shape = blocks[0].shape[-2:]
+    planes = []
+    n = np.zeros(shape, dtype="uint8" if k < 255 else "uint16")
+    for i in range(k):
+        p = np.asarray(blocks[i], dtype="float32").reshape(shape)
+        ok = p == p  # not NaN
+        if has_valid:
+            ok &= np.asarray(blocks[k + i], dtype=bool).reshape(shape)
+        n += ok
+        planes.append(np.where(ok, p, np.float32(np.inf)))
+    if k == 1:
+        med = planes[0]
+    elif k == 2:
+        a, b = planes
+        med = np.where(n == 2, np.float32(0.5) * (a + b), np.minimum(a, b))
+    else:
+        ordered = (
+            _sorted_planes(planes)
+            if k <= _NETWORK_MAX
+            else list(np.sort(np.stack(planes, axis=-1), axis=-1).transpose(2, 0, 1))
+        )
+        lo_idx, hi_idx = (n.astype("int16") - 1) // 2, n // 2
+        lo, hi = ordered[0].copy(), ordered[0].copy()
+        for j in range(1, k):
+            np.copyto(lo, ordered[j], where=lo_idx == j)
+            np.copyto(hi, ordered[j], where=hi_idx == j)
+        med = np.where(n % 2 == 1, lo, np.float32(0.5) * (lo + hi))
+    med = np.where(n == 0, np.float32(np.nan), med)
+    return med.astype("float32", copy=False)[np.newaxis]
+
+
+def _count_kernel(*blocks: np.ndarray, k: int, has_valid: bool) -> np.ndarray:
+    n = np.zeros(blocks[0].shape[-2:], dtype="uint16")
+    for i in range(k):
+        ok = ~np.isnan(np.asarray(blocks[i]).reshape(n.shape))
+        if has_valid:
+            ok &= np.asarray(blocks[k + i], dtype=bool).reshape(n.shape)
+        n += ok
+    return n[np.newaxis]
+
+
+def _max_kernel(*blocks: np.ndarray, k: int, has_valid: bool) -> np.ndarray:
+    """blocks = k score planes, k band planes [+ k valid planes]: the band value at the highest valid score."""
+    shape = blocks[0].shape[-2:]
+    best = np.full(shape, -np.inf, dtype="float32")
+    out = np.full(shape, np.nan, dtype="float32")
+    for i in range(k):
+        score = np.asarray(blocks[i], dtype="float32").reshape(shape)
+        ok = ~np.isnan(score)
+        if has_valid:
+            ok &= np.asarray(blocks[2 * k + i], dtype=bool).reshape(shape)
+        take = ok & (score > best)
+        best = np.where(take, score, best)
+        out = np.where(take, np.asarray(blocks[k + i], dtype="float32").reshape(shape), out)
+    return out[np.newaxis]
+
+
+def _planes(da: xr.DataArray, idx: np.ndarray, time_dim: str) -> list[Any]:
+    arr = da.transpose(time_dim, ...).data
+    return [arr[i : i + 1] for i in idx]
+
+
+def _per_group(
+    kernel: Any,
+    inputs: list[xr.DataArray],
+    valid: xr.DataArray | None,
+    groups: np.ndarray,
+    labels: pd.DatetimeIndex,
+    time_dim: str,
+    dtype: str,
 ) -> xr.DataArray:
-    da = da.chunk({time_dim: -1}) if da.chunks is not None else da
-    other = [d for d in da.dims if d != time_dim]
-    da = da.transpose(time_dim, *other)
-    out = xr.apply_ufunc(
-        func,
-        da,
-        kwargs={"groups": groups, "n_groups": len(labels)},
-        input_core_dims=[[time_dim]],
-        output_core_dims=[["period"]],
-        dask="parallelized",
-        output_dtypes=[dtype],
-        dask_gufunc_kwargs={"output_sizes": {"period": len(labels)}},
-        vectorize=False,
-    )
-    return out.rename(period=time_dim).assign_coords({time_dim: labels}).transpose(time_dim, *other)
+    """Apply ``kernel`` to each period's date planes, block by block, without concatenating the dates."""
+    import dask.array as dsa
 
-
-def _moveaxis(func: Any) -> Any:
-    """apply_ufunc puts the core (time) axis last; the kernels want it first."""
-
-    def wrapped(block: np.ndarray, *, groups: np.ndarray, n_groups: int) -> np.ndarray:
-        res = func(np.moveaxis(block, -1, 0), groups, n_groups)
-        return np.moveaxis(res, 0, -1)
-
-    return wrapped
+    template = inputs[0].transpose(time_dim, ...)
+    outs = []
+    for g in range(len(labels)):
+        idx = np.flatnonzero(groups == g)
+        planes = [p for da in inputs for p in _planes(da, idx, time_dim)]
+        if valid is not None:
+            planes += _planes(valid.broadcast_like(template), idx, time_dim)
+        kwargs = {"k": len(idx), "has_valid": valid is not None}
+        if any(isinstance(p, dsa.Array) for p in planes):
+            chunks = next(p.chunks for p in planes if isinstance(p, dsa.Array))
+            planes = [dsa.asarray(p).rechunk(chunks) for p in planes]
+            outs.append(dsa.map_blocks(kernel, *planes, dtype=dtype, **kwargs))
+        else:
+            outs.append(kernel(*planes, **kwargs))
+    data = dsa.concatenate(outs, axis=0) if isinstance(outs[0], dsa.Array) else np.concatenate(outs, axis=0)
+    coords = {k: v for k, v in template.coords.items() if time_dim not in v.dims}
+    coords[time_dim] = labels
+    return xr.DataArray(data, dims=template.dims, coords=coords, attrs=template.attrs)
 
 
 def median_composite(
@@ -166,14 +226,14 @@ def median_composite(
     >>> median_composite(da).data["red"].values.ravel().tolist()
     [3.0, 7.0]
     """
-    ds = _prepare(data, valid, time_dim)
+    ds = _prepare(data, time_dim)
     labels, groups = period_groups(ds[time_dim].values, period)
     bands = {
-        name: _apply(da, _moveaxis(_median_block), groups, labels, time_dim, "float32")
+        name: _per_group(_median_kernel, [da], valid, groups, labels, time_dim, "float32")
         for name, da in ds.data_vars.items()
     }
     first = next(iter(ds.data_vars.values()))
-    count = _apply(first, _moveaxis(_count_block), groups, labels, time_dim, "uint16")
+    count = _per_group(_count_kernel, [first], valid, groups, labels, time_dim, "uint16")
     count.name = "count"
     params = {"period": period, "n_dates": int(ds.sizes[time_dim]), "n_periods": len(labels)}
     return Composite(xr.Dataset(bands), count, "median", params)
@@ -188,24 +248,13 @@ def max_ndvi_composite(
     time_dim: str = "time",
 ) -> Composite:
     """Every band from the date of maximum valid NDVI in each period (Holben 1986); NaN where none is valid."""
-    ds = _prepare(data, valid, time_dim)
-    ndvi = ndvi.where(valid) if valid is not None else ndvi
+    ds = _prepare(data, time_dim)
     labels, groups = period_groups(ds[time_dim].values, period)
-    score = ndvi.fillna(-np.inf)
-    parts: dict[str, list[xr.DataArray]] = {str(name): [] for name in ds.data_vars}
-    counts: list[xr.DataArray] = []
-    for g, label in enumerate(labels):
-        sel = {time_dim: np.flatnonzero(groups == g)}
-        sub_score = score.isel(sel)
-        best = sub_score.argmax(dim=time_dim)
-        has = ndvi.isel(sel).notnull().any(dim=time_dim)
-        counts.append(ndvi.isel(sel).notnull().sum(dim=time_dim).astype("uint16").expand_dims({time_dim: [label]}))
-        for name, da in ds.data_vars.items():
-            picked = da.isel(sel).isel({time_dim: best}).drop_vars(time_dim, errors="ignore")
-            picked = picked.where(has).astype("float32")
-            parts[str(name)].append(picked.expand_dims({time_dim: [label]}))
-    bands = {name: xr.concat(group, dim=time_dim) for name, group in parts.items()}
-    count = xr.concat(counts, dim=time_dim)
+    bands = {
+        name: _per_group(_max_kernel, [ndvi, da], valid, groups, labels, time_dim, "float32")
+        for name, da in ds.data_vars.items()
+    }
+    count = _per_group(_count_kernel, [ndvi], valid, groups, labels, time_dim, "uint16")
     count.name = "count"
     params = {"period": period, "n_dates": int(ds.sizes[time_dim]), "n_periods": len(labels)}
     return Composite(xr.Dataset(bands), count, "max_ndvi", params)
