@@ -56,3 +56,23 @@ def test_bad_rules_are_refused():
         RuleSpec("x", "=>", 1.0)
     with pytest.raises(OutOfRangeError, match="hysteresis"):
         RuleSpec("x", ">", 1.0, hysteresis=-1)
+
+
+def test_tile_cache_is_bounded_and_counts():
+    from spacebridge.service.tile_cache import TileCache
+
+    cache = TileCache(max_bytes=10)
+    calls = []
+
+    def render(tag):
+        calls.append(tag)
+        return tag.encode() * 4
+
+    assert cache.get_or_render("a", lambda: render("a")) == b"aaaa"
+    assert cache.get_or_render("a", lambda: render("a")) == b"aaaa"
+    cache.get_or_render("b", lambda: render("b"))
+    cache.get_or_render("c", lambda: render("c"))  # 12 bytes > 10: the least recently used ("a") goes
+    cache.get_or_render("a", lambda: render("a"))
+    assert calls == ["a", "b", "c", "a"]
+    assert cache.stats()["hits"] == 1
+    assert cache.stats()["bytes"] <= 10

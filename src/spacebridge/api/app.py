@@ -14,6 +14,7 @@ from spacebridge.api.errors import install_error_handlers
 from spacebridge.api.limits import BodySizeLimit
 from spacebridge.core.settings import Settings
 from spacebridge.service.store import Store
+from spacebridge.service.tile_cache import TileCache
 from spacebridge.web import STATIC_DIR
 
 __all__ = ["create_app"]
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.state.settings = settings
     app.state.store = store
     app.state.run_queue = run_queue
+    app.state.tile_cache = TileCache()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     for module in (health, stac, watch, runs, series, tiles, web):

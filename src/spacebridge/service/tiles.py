@@ -26,7 +26,7 @@ from rio_tiler.utils import render
 
 from spacebridge.core.errors import InvalidInputError, NotFoundError, OutOfRangeError
 
-__all__ = ["Legend", "legend_for", "pixel_value", "render_tile"]
+__all__ = ["Legend", "file_version", "legend_for", "parse_rescale", "pixel_value", "render_tile"]
 
 _CLASS_COLOURS = {0: (210, 210, 200, 90), 1: (20, 90, 220, 230)}
 _CLASS_NAMES = {0: "dry / not detected", 1: "water / detected"}
@@ -54,6 +54,11 @@ def _local_path(href: str) -> Path:
     if not path.is_file():
         raise NotFoundError(f"product file {path.name!r} is missing on the server", hint="Re-ingest the products")
     return path
+
+
+def file_version(asset: dict[str, Any]) -> float:
+    """Modification time of the asset's file (part of tile cache keys); 404 if the file is gone."""
+    return _local_path(asset["href"]).stat().st_mtime
 
 
 def _hex_rgba(hint: str | None, default: tuple[int, int, int, int]) -> tuple[int, int, int, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from spacebridge import __version__
 from spacebridge.api.deps import StoreDep
@@ -15,6 +15,12 @@ router = APIRouter(tags=["service"])
 
 
 @router.get("/health", summary="Service and database health")
-def health(store: StoreDep) -> dict[str, Any]:
+def health(request: Request, store: StoreDep) -> dict[str, Any]:
     store.ping()
-    return {"status": "ok", "version": __version__, "database": store.dialect, "items": store.catalog.count()}
+    return {
+        "status": "ok",
+        "version": __version__,
+        "database": store.dialect,
+        "items": store.catalog.count(),
+        "tile_cache": request.app.state.tile_cache.stats(),
+    }

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from spacebridge.api.deps import StoreDep
 from spacebridge.core.errors import NotFoundError
-from spacebridge.service.tiles import legend_for, parse_rescale, render_tile
+from spacebridge.service.tile_cache import TileCache
+from spacebridge.service.tiles import file_version, legend_for, parse_rescale, render_tile
 
 __all__ = ["router"]
 
@@ -40,6 +41,7 @@ def legend(store: StoreDep, collection_id: str, item_id: str, asset_key: str) ->
     responses={200: {"content": {"image/png": {}}}},
 )
 def tile(
+    request: Request,
     store: StoreDep,
     collection_id: str,
     item_id: str,
@@ -50,12 +52,9 @@ def tile(
     colormap: Annotated[str | None, Query(max_length=40, description="rio-tiler colour map name")] = None,
     rescale: Annotated[str | None, Query(max_length=80, description="min,max of the stretch")] = None,
 ) -> Response:
-    png = render_tile(
-        _asset(store, collection_id, item_id, asset_key),
-        z,
-        x,
-        y,
-        colormap_name=colormap,
-        rescale=parse_rescale(rescale),
-    )
+    asset = _asset(store, collection_id, item_id, asset_key)
+    scale = parse_rescale(rescale)
+    key = (asset["href"], file_version(asset), z, x, y, colormap, scale)
+    cache: TileCache = request.app.state.tile_cache
+    png = cache.get_or_render(key, lambda: render_tile(asset, z, x, y, colormap_name=colormap, rescale=scale))
     return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
