@@ -7,7 +7,8 @@ worker, SQLite), the bounded asyncio client (httpx) in this one.
 
 Measured, in the same run:
 - the load: each client loops over GET and POST ``/stac/search`` (random bbox, datetime, collections) and XYZ
-  tiles (random tiles of the COGs at zoom 11-14, the zooms at which the 10 m scene is viewed); status codes, p50 and p95 latency per kind;
+  tiles (random tiles of the COGs at zoom 11-14, the zooms at which the 10 m scene is viewed); status codes,
+  p50 and p95 latency per kind;
 - baseline 1: the same 50 clients on ``/health`` (HTTP + one database ping) for 10 s;
 - baseline 2: a raw rio-tiler read + PNG render of the same tiles in this process, no service, sequential.
 Ratios: tile p50 under load / raw rio-tiler p50, and search p50 / health p50. The service keeps rendered tiles in
