@@ -1,9 +1,10 @@
 """Map tiles, legends and pixel values of product COGs (rio-tiler).
 
 A legend is chosen per asset: the asset's ``classification:classes`` (STAC classification extension) when present;
-otherwise a uint8 raster whose values are all 0/1 is drawn as dry/water classes, and anything else as a continuous
-colour map stretched between the 2nd and 98th percentiles read from the file's smallest overview (cheap). Legends
-are cached per file (path and modification time). Nodata pixels are transparent.
+otherwise a uint8 raster with a colour table is drawn in its own colours (class names read from the asset's
+description, e.g. "0 dry, 1 flood water"), a uint8 raster whose values are all 0/1 as dry/water classes, and
+anything else as a continuous colour map stretched between the 2nd and 98th percentiles read from the file's
+smallest overview (cheap). Legends are cached per file (path and modification time). Nodata pixels are transparent.
 
 rio-tiler is imported at module level on purpose: the tile server calls this module from many threads at once,
 and concurrent first imports of ``rio_tiler.io`` inside functions fail with circular-import errors.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,17 +69,33 @@ def _hex_rgba(hint: str | None, default: tuple[int, int, int, int]) -> tuple[int
     return (int(hint[0:2], 16), int(hint[2:4], 16), int(hint[4:6], 16), 230)
 
 
-@functools.lru_cache(maxsize=512)
-def _inferred(path: str, _mtime: float) -> Legend:
+def _class_names(description: str) -> dict[int, str]:
+    """``{0: "dry", 1: "flood water"}`` from a description such as ``"0 dry, 1 flood water, 255 unknown"``."""
+    return {int(m.group(1)): m.group(2).strip() for m in re.finditer(r"(\d+)\s+([^,;:()]+)", description)}
 
+
+@functools.lru_cache(maxsize=512)
+def _inferred(path: str, _mtime: float, description: str) -> Legend:
     with rasterio.open(path) as src:
         step = max(1, max(src.width, src.height) // 256)
         data = src.read(1, out_shape=(max(1, src.height // step), max(1, src.width // step)), masked=True)
         dtype = src.dtypes[0]
+        try:
+            embedded = {int(k): tuple(v) for k, v in src.colormap(1).items()}
+        except ValueError:  # no colour table
+            embedded = {}
     values = np.asarray(data.compressed(), dtype="float64")
     values = values[np.isfinite(values)]
-    if dtype == "uint8" and values.size and set(np.unique(values)).issubset({0.0, 1.0}):
-        return Legend("classes", classes=tuple((v, _CLASS_NAMES[v], _CLASS_COLOURS[v]) for v in (0, 1)))
+    present = {int(v) for v in np.unique(values)} if dtype == "uint8" else set()
+    names = _class_names(description)
+    if embedded and dtype == "uint8" and present:
+        shown = sorted(present | (set(names) - {255}))
+        return Legend(
+            "classes",
+            classes=tuple((v, names.get(v, str(v)), embedded.get(v, (128, 128, 128, 255))) for v in shown),
+        )
+    if dtype == "uint8" and present and present <= {0, 1}:
+        return Legend("classes", classes=tuple((v, names.get(v, _CLASS_NAMES[v]), _CLASS_COLOURS[v]) for v in (0, 1)))
     if values.size == 0:
         return Legend("continuous", "viridis", (0.0, 1.0))
     lo, hi = (float(v) for v in np.percentile(values, [2, 98]))
@@ -101,7 +119,7 @@ def legend_for(asset: dict[str, Any]) -> Legend:
             ),
         )
     path = _local_path(asset["href"])
-    return _inferred(str(path), path.stat().st_mtime)
+    return _inferred(str(path), path.stat().st_mtime, str(asset.get("description") or ""))
 
 
 def parse_rescale(text: str | None) -> tuple[float, float] | None:

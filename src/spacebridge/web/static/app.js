@@ -49,13 +49,8 @@ async function loadBoundaries() {
 }
 
 /* ---- products -------------------------------------------------------------------------------------------- */
-function dataAsset(item) {
-  const assets = item.assets || {};
-  for (const [key, a] of Object.entries(assets)) {
-    if ((a.roles || []).includes("data") && (a.type || "").includes("image/tiff")) return key;
-  }
-  for (const [key, a] of Object.entries(assets)) if ((a.type || "").includes("image/tiff")) return key;
-  return null;
+function rasterAssets(item) {
+  return Object.entries(item.assets || {}).filter(([, a]) => (a.type || "").includes("image/tiff")).map(([key]) => key);
 }
 
 async function loadProducts() {
@@ -65,8 +60,7 @@ async function loadProducts() {
     while (url) {
       const page = await getJSON(url);
       for (const item of page.features) {
-        const asset = dataAsset(item);
-        if (asset) state.products.push({ collection: c.id, item, asset });
+        for (const asset of rasterAssets(item)) state.products.push({ collection: c.id, item, asset });
       }
       const next = page.links.find((l) => l.rel === "next");
       url = next ? next.href : null;
@@ -74,7 +68,8 @@ async function loadProducts() {
   }
   const options = state.products.map((p, i) => {
     const when = (p.item.properties.datetime || p.item.properties.start_datetime || "").slice(0, 10);
-    return `<option value="${i}">${p.collection} · ${p.item.id} ${when ? "· " + when : ""}</option>`;
+    const asset = p.asset === "data" ? "" : ` · ${p.asset}`;
+    return `<option value="${i}">${p.collection} · ${p.item.id}${asset} ${when ? "· " + when : ""}</option>`;
   }).join("");
   for (const id of ["product", "before", "after"]) $(id).insertAdjacentHTML("beforeend", options);
   if (state.products.length) {
