@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from spacebridge.core.errors import ServiceUnavailableError
 from spacebridge.core.settings import Settings
 from spacebridge.service.alerts import evaluate_and_deliver
 from spacebridge.service.runner import execute, process_owner, recover
@@ -37,7 +38,11 @@ class RunQueue:
 
     def resume(self) -> list[int]:
         """Re-queue runs of dead processes and schedule every queued run (called at start-up)."""
-        ids = recover(self._store)
+        try:
+            ids = recover(self._store)
+        except ServiceUnavailableError as exc:  # serve reads; the runs are recovered at the next start or pass
+            log.warning("could not recover interrupted runs: %s", exc)
+            return []
         for run_id in ids:
             self.schedule(run_id)
         return ids
