@@ -27,6 +27,12 @@ SourceOption = Annotated[
     str | None,
     typer.Option("--source", help="Scene source: a folder of GeoTIFFs, a STAC catalog.json, or a STAC API URL."),
 ]
+CollectionOption = Annotated[
+    list[str] | None, typer.Option("--collection", help="STAC collection to search (STAC API sources), repeatable.")
+]
+DatetimeOption = Annotated[
+    str | None, typer.Option("--datetime", help="Scene time interval for STAC API sources, e.g. 2024-04-01/..")
+]
 DaskOption = Annotated[str | None, typer.Option("--dask", help="Dask scheduler address (tcp://host:8786).")]
 
 
@@ -53,14 +59,23 @@ def _parse_every(text: str) -> float:
     return value
 
 
-def _one_pass(settings: Settings, store: Store, source: str | None) -> int:
+def _one_pass(
+    settings: Settings, store: Store, source: str | None, collections: list[str] | None, datetime: str | None
+) -> int:
     from rich.console import Console
 
     from spacebridge.service.watcher import watch_pass
 
     console = Console(stderr=True)
     with console.status("watch pass") as status:
-        report = watch_pass(store, settings, source=source, progress=lambda m: status.update(f"watch pass: {m}"))
+        report = watch_pass(
+            store,
+            settings,
+            source=source,
+            collections=collections,
+            datetime=datetime,
+            progress=lambda m: status.update(f"watch pass: {m}"),
+        )
     console.print(
         f"runs submitted {report.submitted}, succeeded {report.succeeded}, failed {report.failed}; "
         f"alerts opened {report.alerts_opened}, deliveries sent {report.delivered}"
@@ -71,16 +86,25 @@ def _one_pass(settings: Settings, store: Store, source: str | None) -> int:
 
 
 @app.command("run")
-def run(source: SourceOption = None, db: DbOption = None, data: DataOption = None, dask: DaskOption = None) -> None:
+def run(
+    source: SourceOption = None,
+    collection: CollectionOption = None,
+    datetime: DatetimeOption = None,
+    db: DbOption = None,
+    data: DataOption = None,
+    dask: DaskOption = None,
+) -> None:
     """One pass: recover interrupted runs, process new inputs over every area, evaluate rules, send alerts."""
     settings, store = _open(db, data, dask)
-    _one_pass(settings, store, source)
+    _one_pass(settings, store, source, collection, datetime)
 
 
 @app.command("daemon")
 def daemon(
     every: Annotated[str, typer.Option("--every", help="Time between passes: 30m, 1h, 1d.")] = "1h",
     source: SourceOption = None,
+    collection: CollectionOption = None,
+    datetime: DatetimeOption = None,
     db: DbOption = None,
     data: DataOption = None,
     dask: DaskOption = None,
@@ -94,7 +118,7 @@ def daemon(
     done = 0
     while passes is None or done < passes:
         start = time.monotonic()
-        _one_pass(settings, store, source)
+        _one_pass(settings, store, source, collection, datetime)
         done += 1
         if passes is not None and done >= passes:
             break

@@ -39,7 +39,9 @@ class WatchReport:
     problems: tuple[str, ...]
 
 
-def _submit_area(store: Store, area: dict[str, Any], source: str | None, problems: list[str]) -> int:
+def _submit_area(
+    store: Store, area: dict[str, Any], source: str | None, problems: list[str], search: dict[str, Any]
+) -> int:
     created = 0
     for name, options in (area.get("analyses") or {}).items():
         opts = dict(options or {})
@@ -52,11 +54,14 @@ def _submit_area(store: Store, area: dict[str, Any], source: str | None, problem
             if where is None:
                 problems.append(f"area {area['id']}: {name} needs a scene source (--source or options.source)")
                 continue
+            collections = opts.pop("collections", None) or search.get("collections")
+            if isinstance(collections, str):
+                collections = collections.split()
             for ref in list_scenes(
                 where,
                 bbox=BBox(*area["bbox"]),
-                datetime=opts.pop("datetime", None),
-                collections=opts.pop("collections", None),
+                datetime=opts.pop("datetime", None) or search.get("datetime"),
+                collections=collections,
             ):
                 store.watch.mark_scene(ref.source, ref.id, str(ref.src if isinstance(ref.src, str) else ref.id), None)
                 scene = {"id": ref.id, "src": ref.src, "role": ref.role, "datetime_utc": ref.datetime_utc}
@@ -67,13 +72,26 @@ def _submit_area(store: Store, area: dict[str, Any], source: str | None, problem
 
 
 def watch_pass(
-    store: Store, settings: Settings, *, source: str | None = None, progress: Callable[[str], None] | None = None
+    store: Store,
+    settings: Settings,
+    *,
+    source: str | None = None,
+    collections: list[str] | None = None,
+    datetime: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> WatchReport:
-    """Run one pass over every watched area; see the module docstring."""
+    """Run one pass over every watched area; see the module docstring.
+
+    ``source``, ``collections`` and ``datetime`` are the defaults for areas whose options do not name their own
+    (``collections`` is required by STAC API sources).
+    """
     say = progress or (lambda msg: log.info("%s", msg))
     problems: list[str] = []
     recover(store)
-    submitted = sum(_submit_area(store, area, source, problems) for area in store.watch.areas())
+    submitted = sum(
+        _submit_area(store, area, source, problems, {"collections": collections, "datetime": datetime})
+        for area in store.watch.areas()
+    )
     queued = sorted(r["id"] for r in store.watch.runs(status="queued", limit=10_000))
     outcome = {"succeeded": 0, "failed": 0}
     for run_id in queued:
