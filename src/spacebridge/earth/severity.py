@@ -83,7 +83,7 @@ class SeverityTable:
                 out[sel] = c.code
             return out
 
-        da = xr.apply_ufunc(_classify, values, dask="parallelized", output_dtypes=["uint8"])
+        da = xr.apply_ufunc(_classify, values, dask="parallelized", output_dtypes=["uint8"], keep_attrs=True)
         da.name = "severity"
         da.attrs = {
             "nodata": UNKNOWN,
