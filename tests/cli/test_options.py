@@ -52,3 +52,13 @@ def test_help_shows_the_execution_panel():
     result = CliRunner().invoke(_app([]), ["--help"], env={"COLUMNS": "200"})
     assert "--dask" in result.output
     assert "--workers" in result.output
+
+
+@pytest.mark.parametrize("command", [["watch", "run"], ["watch", "daemon"]])
+def test_the_watch_runner_takes_the_execution_options(command):
+    from spacebridge.cli.main import app
+
+    result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "--dask" in result.output
+    assert "--workers" in result.output

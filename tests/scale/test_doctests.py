@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["spacebridge.core.execution", "spacebridge.earth.grid"]
+MODULES = ["spacebridge.core.execution", "spacebridge.earth.grid", "spacebridge.earth.mosaic"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from spacebridge.cli.options import DaskOption, WorkersOption, execution_settings
+
 if TYPE_CHECKING:
     from spacebridge.core.settings import Settings
     from spacebridge.service.store import Store
@@ -33,15 +35,21 @@ CollectionOption = Annotated[
 DatetimeOption = Annotated[
     str | None, typer.Option("--datetime", help="Scene time interval for STAC API sources, e.g. 2024-04-01/..")
 ]
-DaskOption = Annotated[str | None, typer.Option("--dask", help="Dask scheduler address (tcp://host:8786).")]
 
 
-def _open(db: str | None, data: Path | None, dask: str | None = None) -> tuple[Settings, Store]:
+def _open(
+    db: str | None, data: Path | None, dask: str | None = None, workers: int | None = None
+) -> tuple[Settings, Store]:
     from spacebridge.core.settings import Settings
     from spacebridge.service.store import Store
 
-    settings = Settings.from_env(data_dir=data, db_url=db, dask_address=dask)
+    settings = execution_settings(dask, workers, settings=Settings.from_env(data_dir=data, db_url=db))
     return settings, Store.from_settings(settings)
+
+
+def _on_cluster(settings: Settings, address: str | None) -> Settings:
+    """The runner submits to ``settings.dask_address``: point it at the cluster the command started (--workers)."""
+    return settings.replace(dask_address=address) if address else settings
 
 
 def _parse_every(text: str) -> float:
@@ -93,10 +101,14 @@ def run(
     db: DbOption = None,
     data: DataOption = None,
     dask: DaskOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """One pass: recover interrupted runs, process new inputs over every area, evaluate rules, send alerts."""
-    settings, store = _open(db, data, dask)
-    _one_pass(settings, store, source, collection, datetime)
+    from spacebridge.core.execution import execution
+
+    settings, store = _open(db, data, dask, workers)
+    with execution(settings) as ex:
+        _one_pass(_on_cluster(settings, ex.address), store, source, collection, datetime)
 
 
 @app.command("daemon")
@@ -108,21 +120,26 @@ def daemon(
     db: DbOption = None,
     data: DataOption = None,
     dask: DaskOption = None,
+    workers: WorkersOption = None,
     passes: Annotated[
         int | None, typer.Option("--passes", help="Stop after this many passes (default: never).")
     ] = None,
 ) -> None:
     """Run a pass every EVERY until interrupted (Ctrl-C stops between passes, never inside a transaction)."""
+    from spacebridge.core.execution import execution
+
     period_s = _parse_every(every)
-    settings, store = _open(db, data, dask)
+    settings, store = _open(db, data, dask, workers)
     done = 0
-    while passes is None or done < passes:
-        start = time.monotonic()
-        _one_pass(settings, store, source, collection, datetime)
-        done += 1
-        if passes is not None and done >= passes:
-            break
-        time.sleep(max(0.0, period_s - (time.monotonic() - start)))
+    with execution(settings) as ex:
+        settings = _on_cluster(settings, ex.address)
+        while passes is None or done < passes:
+            start = time.monotonic()
+            _one_pass(settings, store, source, collection, datetime)
+            done += 1
+            if passes is not None and done >= passes:
+                break
+            time.sleep(max(0.0, period_s - (time.monotonic() - start)))
 
 
 @area_app.command("add")

@@ -127,6 +127,9 @@ def _local_cluster(workers: int, memory_limit: str | int) -> Iterator[Execution]
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            # the scheduler's HTTP server (health, metrics) still starts without a dashboard; on its default port
+            # 8787 a second cluster on the same machine would collide, so it gets a free loopback port
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             memory_limit=memory_limit,
         ) as cluster,
         Client(cluster, set_as_default=True) as client,

@@ -45,6 +45,7 @@ __all__ = [
     "TileGrid",
     "check_pixel_budget",
     "equal_area_grid",
+    "grid_on",
     "tiles_for_area",
     "utm_grid",
     "utm_zones",
@@ -199,6 +200,24 @@ def equal_area_grid(
     """One Albers equal-area conic grid; the defaults cover Kazakhstan (standard parallels 43° N and 52° N)."""
     crs = f"+proj=aea +lat_0=0 +lon_0={lon_0:g} +lat_1={lat_1:g} +lat_2={lat_2:g} +x_0=0 +y_0=0 +datum=WGS84 +units=m"
     return TileGrid(f"aea{lon_0:g}", crs, resolution_m, tile_px)
+
+
+def grid_on(geobox: GeoBox, *, tile_px: int = DEFAULT_TILE_PX, name: str = "scene") -> TileGrid:
+    """A grid anchored on an existing pixel grid (a scene's), its tiles starting at the geobox's top-left corner.
+
+    Tiles of a job over one scene in its own CRS: the scene loads without resampling and the tiles' mosaic starts
+    exactly at the scene's corner. Tile rows go southwards from ``iy = -1``.
+    """
+    aff = geobox.affine
+    if aff.b != 0 or aff.d != 0 or aff.a != -aff.e:
+        raise InvalidInputError(
+            f"grid_on needs a north-up grid with square pixels, not {tuple(aff)[:6]}",
+            hint="Reproject the scene onto a north-up grid first",
+        )
+    crs = geobox.crs
+    if crs is None:
+        raise InvalidInputError("grid_on needs a geobox with a CRS", hint="Assign the scene's CRS first")
+    return TileGrid(name, crs.to_wkt() if crs.epsg is None else f"EPSG:{crs.epsg}", aff.a, tile_px, (aff.c, aff.f))
 
 
 def _zone_strip(zone: int, south: bool) -> Geometry:
