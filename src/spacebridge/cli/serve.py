@@ -38,7 +38,7 @@ def serve(
     Console(stderr=True).print(
         f"serving [bold]{settings.data_dir}[/bold] on http://{host}:{port}/ (API docs at /docs, STAC at /stac)"
     )
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_keep_alive=30)
 
 
 def register(app: typer.Typer) -> None:

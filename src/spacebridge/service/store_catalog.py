@@ -8,6 +8,7 @@ a single ``datetime`` has both equal to it), collections and ids; paging by offs
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,25 @@ class CatalogStore:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._recent: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+
+    def recent(self, collection_id: str, item_id: str, *, max_age_s: float = 5.0) -> dict[str, Any] | None:
+        """The item if fetched less than ``max_age_s`` ago, without touching the database; else ``None``."""
+        hit = self._recent.get((collection_id, item_id))
+        return hit[1] if hit is not None and time.monotonic() - hit[0] < max_age_s else None
+
+    def item_cached(self, collection_id: str, item_id: str, *, max_age_s: float = 5.0) -> dict[str, Any]:
+        """:meth:`item`, answered from memory when fetched less than ``max_age_s`` ago (for tile requests)."""
+        key = (collection_id, item_id)
+        now = time.monotonic()
+        hit = self._recent.get(key)
+        if hit is not None and now - hit[0] < max_age_s:
+            return hit[1]
+        doc = self.item(collection_id, item_id)
+        if len(self._recent) > 10_000:
+            self._recent.clear()
+        self._recent[key] = (now, doc)
+        return doc
 
     def upsert_collection(self, doc: Mapping[str, Any]) -> None:
         def work(s: Session) -> None:

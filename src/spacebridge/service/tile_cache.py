@@ -24,6 +24,15 @@ class TileCache:
         self.hits = 0
         self.misses = 0
 
+    def peek(self, key: Hashable) -> bytes | None:
+        """The cached tile, or ``None`` (counted as a hit when found)."""
+        with self._lock:
+            png = self._items.get(key)
+            if png is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+            return png
+
     def get_or_render(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
         with self._lock:
             png = self._items.get(key)

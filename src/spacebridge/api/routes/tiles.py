@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from spacebridge.api.deps import StoreDep
 from spacebridge.core.errors import NotFoundError
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/tiles", tags=["tiles"])
 
 
 def _asset(store: StoreDep, collection_id: str, item_id: str, asset_key: str) -> dict[str, Any]:
-    doc = store.catalog.item(collection_id, item_id)
+    doc = store.catalog.item_cached(collection_id, item_id)
     asset = (doc.get("assets") or {}).get(asset_key)
     if asset is None:
         raise NotFoundError(
@@ -40,7 +41,7 @@ def legend(store: StoreDep, collection_id: str, item_id: str, asset_key: str) ->
     response_class=Response,
     responses={200: {"content": {"image/png": {}}}},
 )
-def tile(
+async def tile(
     request: Request,
     store: StoreDep,
     collection_id: str,
@@ -52,9 +53,17 @@ def tile(
     colormap: Annotated[str | None, Query(max_length=40, description="rio-tiler colour map name")] = None,
     rescale: Annotated[str | None, Query(max_length=80, description="min,max of the stretch")] = None,
 ) -> Response:
+    # Async on purpose: a tile already rendered is answered from memory on the event loop, without waiting for a
+    # worker thread; only database look-ups and renders go to the thread pool.
+    if store.catalog.recent(collection_id, item_id) is None:
+        await run_in_threadpool(store.catalog.item_cached, collection_id, item_id)
     asset = _asset(store, collection_id, item_id, asset_key)
     scale = parse_rescale(rescale)
     key = (asset["href"], file_version(asset), z, x, y, colormap, scale)
     cache: TileCache = request.app.state.tile_cache
-    png = cache.get_or_render(key, lambda: render_tile(asset, z, x, y, colormap_name=colormap, rescale=scale))
+    png = cache.peek(key)
+    if png is None:
+        png = await run_in_threadpool(
+            cache.get_or_render, key, lambda: render_tile(asset, z, x, y, colormap_name=colormap, rescale=scale)
+        )
     return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
