@@ -6,10 +6,12 @@
 - Cold start: a fresh Python subprocess importing the library and computing one site, maps included (the
   converted-map cache of spacebridge exists: it is built once per installation, its build time is printed).
 - Memory: peak resident memory of the 100,000-site run.
+- The machine may be shared: the CPU time of our best run and the load average before and after are printed too.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -36,16 +38,24 @@ def _cold(code: str) -> float:
 
 
 def main() -> None:
-    from spacebridge.connect.itur import maps, total_attenuation
+    from spacebridge.connect.itur import mapcache, total_attenuation
+    from spacebridge.core.settings import Settings
 
+    load_before = os.getloadavg()
+    maps_dir = Settings.from_env().itur_cache
     start = time.perf_counter()
-    maps.build_pack()
+    mapcache.build_pack(maps_dir=maps_dir)
     build_s = time.perf_counter() - start
 
     lat, lon, el = _sites(N_SITES)
+    cpu_s: list[float] = []
 
     def ours() -> object:
-        return total_attenuation(lat, lon, FREQ_GHZ, el, P_PERCENT, diameter_m=1.2, efficiency=0.65, tau_deg=45.0)
+        cpu = time.process_time()
+        result = total_attenuation(lat, lon, FREQ_GHZ, el, P_PERCENT, diameter_m=1.2, efficiency=0.65, tau_deg=45.0,
+                                   maps_dir=maps_dir)  # fmt: skip
+        cpu_s.append(time.process_time() - cpu)
+        return result
 
     ours()  # first call: map pages, line tables
     m_ours, _ = measure(f"spacebridge total_attenuation, {N_SITES} sites", ours, repeat=3)
@@ -75,6 +85,7 @@ def main() -> None:
         "itur_total_attenuation",
         m_ours,
         m_base,
+        cpu_seconds_best=round(min(cpu_s), 3),
         sites_per_second=round(N_SITES / m_ours.seconds),
         itur_sites_per_second=round(N_BASELINE / m_base_sub.seconds),
         cold_start_s=round(cold_ours, 3),
@@ -82,6 +93,9 @@ def main() -> None:
         cold_start_ratio=round(cold_itur / cold_ours, 2),
         peak_memory_mib=round(m_ours.peak_rss_mib),
         map_cache_build_s=round(build_s, 2),
+        load_average_1_5_15_before=[round(x, 2) for x in load_before],
+        load_average_1_5_15_after=[round(x, 2) for x in os.getloadavg()],
+        logical_cpus=os.cpu_count(),
         targets="<= 1 s for 100k sites, >= 25x itur, cold start <= 1 s, memory <= 500 MB",
     )
 

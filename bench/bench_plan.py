@@ -10,10 +10,13 @@
   (propagation dominates and is linear in the number of settlements; the extrapolation is printed as such).
 - Agreement: on the subsample, how often both plans pick the same system, and the spread of Es/N0 differences.
 - Memory: peak resident memory of our 100,000-settlement run (target <= 500 MB); time target <= 15 s.
+- The machine may be shared: our run's CPU time and the load average before and after are printed too.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,18 +58,22 @@ def itur_model(lat_deg, lon_deg, freq_ghz, elevation_deg, p_percent, *, diameter
 
 
 def main() -> None:
-    from spacebridge.connect.itur import maps
+    from spacebridge.connect.itur import mapcache
     from spacebridge.connect.plan import make_plan
     from spacebridge.connect.scenario import default_scenario
     from spacebridge.connect.settlements import synthetic_settlements
+    from spacebridge.core.settings import Settings
 
-    maps.build_pack()
+    load_before = os.getloadavg()
+    maps_dir = Settings.from_env().itur_cache
+    mapcache.build_pack(maps_dir=maps_dir)
     scenario = default_scenario()
     settlements = synthetic_settlements(N_SETTLEMENTS, seed=SEED)
-    make_plan(synthetic_settlements(50, seed=1), scenario)  # warm: map pages, line tables, imports
-
+    make_plan(synthetic_settlements(50, seed=1), scenario, maps_dir=maps_dir)  # warm: map pages, imports
+    cpu = time.process_time()
     m_ours, plan = measure(f"spacebridge make_plan, {N_SETTLEMENTS} settlements x 3 systems x 4 targets",
-                           lambda: make_plan(settlements, scenario))  # fmt: skip
+                           lambda: make_plan(settlements, scenario, maps_dir=maps_dir))  # fmt: skip
+    cpu_s = time.process_time() - cpu
 
     sub = np.sort(np.random.default_rng(SEED).choice(N_SETTLEMENTS, N_BASELINE, replace=False))
     small = settlements.subset(sub)
@@ -78,7 +85,7 @@ def main() -> None:
         m_sub.seconds * N_SETTLEMENTS / N_BASELINE,
         m_sub.peak_rss_mib,
     )
-    ours_small = make_plan(small, scenario)
+    ours_small = make_plan(small, scenario, maps_dir=maps_dir)
     same = float(np.mean(ours_small.option("hybrid").system_index == base_plan.option("hybrid").system_index))
     d_esn0 = np.concatenate([(a.esn0_db - b.esn0_db).ravel() for a, b in zip(ours_small.links, base_plan.links,
                                                                                 strict=True)])  # fmt: skip
@@ -88,6 +95,7 @@ def main() -> None:
         m_ours,
         m_base,
         settlements=N_SETTLEMENTS,
+        cpu_seconds=round(cpu_s, 2),
         timings_s={k: round(v, 2) for k, v in plan.timings_s.items()},
         peak_memory_mib=round(m_ours.peak_rss_mib),
         hybrid_same_system_fraction_vs_itur=round(same, 4),
@@ -95,6 +103,9 @@ def main() -> None:
                                     "p95_abs": round(float(np.percentile(np.abs(d_esn0), 95)), 3)},
         baseline_note=f"itur time measured on {N_BASELINE} settlements in this run and extrapolated linearly",
         targets="<= 15 s, <= 500 MB",
+        load_average_1_5_15_before=[round(x, 2) for x in load_before],
+        load_average_1_5_15_after=[round(x, 2) for x in os.getloadavg()],
+        logical_cpus=os.cpu_count(),
     )  # fmt: skip
 
 

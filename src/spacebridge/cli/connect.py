@@ -2,7 +2,8 @@
 
 ``attenuation`` reads a CSV of Earth-station links and writes the same rows with the P.618-14 attenuation
 components and total. ``plan`` plans connectivity for a settlements file under a scenario and writes tables,
-summaries, map layers and a map into a folder. Heavy libraries are imported inside the commands.
+summaries, map layers and a map into a folder. Heavy libraries are imported inside the commands. Both read the
+ITU-R map cache folder from ``Settings`` (``SPACEBRIDGE_ITUR_CACHE``).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ def attenuation(
     (0.65), tau_deg the polarisation tilt (45 for circular).
     """
     from spacebridge.connect.attenuation_table import attenuation_table
+    from spacebridge.core.settings import Settings
 
-    rows = attenuation_table(csv_in)
+    rows = attenuation_table(csv_in, maps_dir=Settings.from_env().itur_cache)
     rows.write(out)
     typer.echo(f"wrote {rows.count} rows to {out}")
 
@@ -64,7 +66,9 @@ def plan(
     from spacebridge.connect.scenario import default_scenario, load_scenario, scenario_from_dict
     from spacebridge.connect.settlements import read_settlements
     from spacebridge.core.provenance import InputRef
+    from spacebridge.core.settings import Settings
 
+    settings = Settings.from_env()
     console = Console(stderr=True)
     sc = load_scenario(scenario) if scenario else default_scenario()
     if rollout is not None:
@@ -72,7 +76,9 @@ def plan(
     places = read_settlements(settlements, facility_columns=tuple(sc.demand.facility_demand_mbps))
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
         task = bar.add_task("planning", total=None)
-        result = make_plan(places, sc, progress=lambda message: bar.update(task, description=message))
+        result = make_plan(
+            places, sc, progress=lambda message: bar.update(task, description=message), maps_dir=settings.itur_cache
+        )
         bar.update(task, description="writing products")
         inputs = [InputRef("settlements", str(settlements))]
         if scenario:

@@ -22,10 +22,11 @@ def demo(
     """Run the flood, fire, drought, snow, connectivity and sky demos and write OUT/report.html."""
     from rich.console import Console
 
+    from spacebridge.core.settings import Settings
     from spacebridge.report.build import build_demo
 
     console = Console(stderr=True)
-    report = build_demo(out, data_dir=data, console=console)
+    report = build_demo(out, data_dir=data, console=console, settings=Settings.from_env())
     console.print(f"[green]report written:[/green] {report}")
 
 

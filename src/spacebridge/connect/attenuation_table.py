@@ -10,11 +10,15 @@ import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from spacebridge.core.atomic import atomic_path
 from spacebridge.core.errors import InvalidInputError, MalformedInputError, OutOfRangeError
+
+if TYPE_CHECKING:
+    from spacebridge.connect.itur.mapcache import MapsDir
 
 __all__ = ["AttenuationTable", "attenuation_table"]
 
@@ -111,15 +115,21 @@ def _column(path: Path, header: list[str], rows: list[list[str]], name: str) -> 
     return out
 
 
-def attenuation_table(path: Path) -> AttenuationTable:
-    """Read ``path``, compute the attenuations of every row, and return the table (nothing written)."""
+def attenuation_table(path: Path, *, maps_dir: MapsDir = None) -> AttenuationTable:
+    """Read ``path``, compute the attenuations of every row, and return the table (nothing written).
+
+    ``maps_dir`` is the cache folder of the converted ITU-R maps (``Settings.itur_cache``).
+    """
     from spacebridge.connect.itur import total_attenuation
 
     header, rows = _read(path)
-    columns = {name: _column(path, header, rows, name) for name in INPUTS}
-    kwargs = {arg: columns[name] for name, arg in INPUTS.items()}
+    c = {arg: _column(path, header, rows, name) for name, arg in INPUTS.items()}
     try:
-        result = total_attenuation(**kwargs)
+        result = total_attenuation(
+            c["lat_deg"], c["lon_deg"], c["freq_ghz"], c["elevation_deg"], c["p_percent"],
+            diameter_m=c["diameter_m"], efficiency=c["efficiency"], tau_deg=c["tau_deg"], hs_km=c["hs_km"],
+            maps_dir=maps_dir,
+        )  # fmt: skip
     except OutOfRangeError as exc:
         arg = exc.context.get("argument")
         name = next((c for c, a in INPUTS.items() if a == arg), str(arg))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +33,9 @@ from spacebridge.connect.modcod import ModcodTable, dvbs2_table, dvbs2x_table, s
 from spacebridge.connect.propagation import AttenuationModel, PathAttenuation, SitePropagation, path_attenuation
 from spacebridge.connect.scenario import Scenario, SystemSpec
 from spacebridge.core.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from spacebridge.connect.itur.mapcache import MapsDir
 
 __all__ = ["SystemLinks", "evaluate_system", "leo_elevation_stats"]
 
@@ -161,8 +165,7 @@ def _attenuation(
     system: SystemSpec,
 ) -> PathAttenuation:
     term = system.terminal
-    if model is None:
-        sites = sites if sites is not None else SitePropagation(lat, lon)
+    if model is None and sites is not None:
         return sites.attenuation(freq_ghz, el[idx], p, diameter_m=term.diameter_m, efficiency=term.efficiency,
                                  tau_deg=system.tau_deg, index=idx)  # fmt: skip
     return path_attenuation(lat[idx, None], lon[idx, None], freq_ghz, el[idx, None], np.array(p)[None, :],
@@ -178,11 +181,13 @@ def evaluate_system(
     *,
     model: AttenuationModel | None = None,
     sites: SitePropagation | None = None,
+    maps_dir: MapsDir = None,
 ) -> SystemLinks:
     """Forward and return links of ``system`` for every settlement (see the module docstring).
 
     Propagation: ``model`` when given (any callable like :func:`spacebridge.connect.itur.total_attenuation`),
-    else ``sites`` (a :class:`SitePropagation` of these settlements, shared between systems), else a new one.
+    else ``sites`` (a :class:`SitePropagation` of these settlements, shared between systems), else a new one
+    reading the ITU-R maps from ``maps_dir`` (``Settings.itur_cache``).
     """
     lat, lon = np.asarray(lat_deg, dtype=np.float64), np.asarray(lon_deg, dtype=np.float64)
     usable, el, rng, skew, cover, eirp = _geometry(system, scenario, lat, lon)
@@ -201,7 +206,7 @@ def evaluate_system(
     return_rate = {a: np.zeros(n) for a in ret_targets}
     if idx.size:
         if model is None and sites is None:
-            sites = SitePropagation(lat, lon)
+            sites = SitePropagation(lat, lon, maps_dir=maps_dir)
         u_rng = rng[idx, None]
         fwd = _attenuation(sites, model, idx, lat, lon, system.downlink_freq_ghz, el, ladder, system)
         versions = dict(fwd.versions)

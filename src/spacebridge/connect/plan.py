@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,9 @@ from spacebridge.connect.propagation import AttenuationModel, SitePropagation
 from spacebridge.connect.rollout import Rollout, plan_rollout
 from spacebridge.connect.scenario import Scenario
 from spacebridge.connect.settlements import Settlements
+
+if TYPE_CHECKING:
+    from spacebridge.connect.itur.mapcache import MapsDir
 
 __all__ = ["OPTIONS", "OptionResult", "Plan", "make_plan"]
 
@@ -142,11 +145,13 @@ def make_plan(
     *,
     model: AttenuationModel | None = None,
     progress: Callable[[str], None] | None = None,
+    maps_dir: MapsDir = None,
 ) -> Plan:
     """Plan connectivity for ``settlements`` under ``scenario`` (see the module docstring).
 
     ``model`` replaces the propagation model (default :func:`spacebridge.connect.itur.total_attenuation`);
-    ``progress`` is called with a short message before each step (for a progress display).
+    ``progress`` is called with a short message before each step (for a progress display); ``maps_dir`` is
+    the cache folder of the converted ITU-R maps (``Settings.itur_cache``; ``None``: the user cache folder).
     """
     timings: dict[str, float] = {}
     step = progress or (lambda message: log.info("%s", message))
@@ -162,7 +167,7 @@ def make_plan(
     if model is None:
         step("propagation: site terms")
         t = time.perf_counter()
-        sites = SitePropagation(settlements.lat_deg, settlements.lon_deg)
+        sites = SitePropagation(settlements.lat_deg, settlements.lon_deg, maps_dir=maps_dir)
         timings["propagation:sites"] = time.perf_counter() - t
     for system in scenario.systems:
         step(f"links: {system.id}")

@@ -47,6 +47,9 @@ class Settings:
     """``From`` address of alert e-mails."""
     webhook_timeout_s: float = 10.0
     """Time a webhook receiver has to answer one POST."""
+    itur_cache: Path | None = None
+    """Cache folder of the converted ITU-R digital maps (about 320 MB, built once in about 5 s); ``None`` uses
+    the user cache folder (``~/.cache/spacebridge``). See :mod:`spacebridge.connect.itur.mapcache`."""
 
     @property
     def resolved_db_url(self) -> str:

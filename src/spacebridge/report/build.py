@@ -20,6 +20,7 @@ from rich.console import Console
 from spacebridge import __version__
 from spacebridge.core.atomic import atomic_write_text
 from spacebridge.core.errors import ConfigurationError
+from spacebridge.core.settings import Settings
 
 __all__ = ["SECTION_MODULES", "DemoContext", "Section", "build_demo", "default_data_dir"]
 
@@ -41,6 +42,8 @@ class DemoContext:
     out_dir: Path
     """The report folder; sections write their products in a subfolder of it."""
     console: Console
+    settings: Settings = field(default_factory=Settings)
+    """Run-time settings built by the command line (e.g. the ITU-R map cache folder)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,9 @@ def _environment() -> Environment:
     )
 
 
-def build_demo(out_dir: Path, *, data_dir: Path | None = None, console: Console | None = None) -> Path:
+def build_demo(
+    out_dir: Path, *, data_dir: Path | None = None, console: Console | None = None, settings: Settings | None = None
+) -> Path:
     """Run every available section and write ``out_dir/report.html``; return its path."""
     console = console or Console(stderr=True)
     data = data_dir or default_data_dir()
@@ -86,7 +91,7 @@ def build_demo(out_dir: Path, *, data_dir: Path | None = None, console: Console 
             path=str(data),
         )
     out_dir.mkdir(parents=True, exist_ok=True)
-    ctx = DemoContext(data_dir=data, out_dir=out_dir, console=console)
+    ctx = DemoContext(data_dir=data, out_dir=out_dir, console=console, settings=settings or Settings())
     sections: list[Section] = []
     for name in SECTION_MODULES:
         try:

@@ -40,7 +40,7 @@ def run(ctx: DemoContext) -> Section:
         places = read_settlements(places_csv, facility_columns=tuple(scenario.demand.facility_demand_mbps))
     rural = (places.adm1 != "") & ~np.isin(places.place, ["city", "town"])
     villages = places.subset(rural)
-    plan = make_plan(villages, scenario)
+    plan = make_plan(villages, scenario, maps_dir=ctx.settings.itur_cache)
     out = ctx.out_dir / "connect"
     files = write_plan(plan, out, boundaries_dir=kz / "boundaries", inputs=(InputRef("settlements", str(places_csv)),))
     table = plan_table(plan)

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spacebridge.connect.itur import VERSIONS, p618, total_attenuation
+from spacebridge.connect.itur.total import SiteTerms, attenuation_at
 from spacebridge.core.errors import OutOfRangeError
 
 KW = {"diameter_m": 1.2, "efficiency": 0.65, "tau_deg": 45.0}
@@ -98,3 +99,28 @@ def test_non_gso_weights_the_exceedance_of_each_elevation():
     np.testing.assert_allclose(out, [1.25, 0.2])
     with pytest.raises(OutOfRangeError):
         p618.non_gso_exceedance_percent([3.0], [[1.0], [1.0]], [0.5, 0.6])
+
+
+def test_sites_against_percentages_equal_the_flat_evaluation():
+    """A column of sites against a row of percentages (site terms and map lookups shared) equals row by row."""
+    rng = np.random.default_rng(5)
+    lat, lon, el = rng.uniform(40.5, 55.5, 37), rng.uniform(46.5, 87.4, 37), rng.uniform(3.0, 80.0, 37)
+    p = np.array([50.0, 20.0, 5.0, 3.0, 1.0, 0.1, 0.001])
+    grid = total_attenuation(lat[:, None], lon[:, None], 14.25, el[:, None], p[None, :], **KW)
+    n, k = grid.total_db.shape
+    flat = total_attenuation(np.repeat(lat, k), np.repeat(lon, k), 14.25, np.repeat(el, k), np.tile(p, n), **KW)
+    for name in ("gas_db", "cloud_db", "rain_db", "scint_db", "total_db"):
+        np.testing.assert_allclose(getattr(grid, name).ravel(), getattr(flat, name), rtol=1e-12, atol=1e-12)
+    assert np.all(grid.rain_db[:, :2] == 0.0)
+    assert np.all(grid.gas_db[:, 2:] == grid.gas_db[:, [2]])  # gas and clouds at max(p, 5 %)
+
+
+def test_site_terms_select_and_reuse_oxygen():
+    terms = SiteTerms.at([51.5, 43.24, 47.1], [-0.14, 76.95, 51.9])
+    sub = terms.take(np.array([[2], [0]]))
+    assert sub.shape == (2, 1)
+    np.testing.assert_array_equal(sub.hs_km[:, 0], terms.hs_km[[2, 0]])
+    gamma = terms.oxygen_db_km(20.0)
+    a = attenuation_at(terms, 20.0, 30.0, 1.0, gamma_oxygen_db_km=gamma, **KW)
+    b = total_attenuation([51.5, 43.24, 47.1], [-0.14, 76.95, 51.9], 20.0, 30.0, 1.0, **KW)
+    np.testing.assert_allclose(a.total_db, b.total_db, rtol=0, atol=1e-12)

@@ -15,12 +15,14 @@ module        Recommendation
 ``p840``      P.840-9 clouds (equations; site statistics from the P.840-8 maps available offline)
 ``p676``      P.676-13 gases: Annex 1 line-by-line, Annex 2 statistical slant path
 ``p618``      P.618-14 rain, scintillation, non-GSO (§8)
-``total``     P.618-14 §2.5 total attenuation (:func:`total_attenuation`)
-``maps``      the ITU-R digital maps (conversion, memory-mapping, P.1144 interpolation)
+``total``     P.618-14 §2.5 total attenuation (:func:`total_attenuation`; site terms: ``SiteTerms``)
+``maps``      the ITU-R digital maps (sources, grids, P.1144 interpolation)
+``mapcache``  the converted-map cache on disk (location ``maps_dir``, atomic and concurrent builds)
 ============  ==============================================================================
 
 Every function takes arrays (or scalars) and returns float64 arrays; values outside a model's validity range
-raise :class:`spacebridge.core.errors.OutOfRangeError` naming the model and its range.
+raise :class:`spacebridge.core.errors.OutOfRangeError` naming the model and its range. Functions that read the
+digital maps take ``maps_dir=`` (the cache folder, ``Settings.itur_cache``; default the user cache folder).
 """
 
 from spacebridge.connect.itur.p453 import wet_refractivity_median

@@ -1,10 +1,8 @@
-"""The ITU-R digital maps: where they come from, how they are stored, how they are interpolated.
+"""The ITU-R digital maps: which files they come from, their grids, and how they are interpolated.
 
 The maps are the ITU-R data files shipped (as compressed ``.npz``) by the ``itur`` package (ITU-Rpy 0.4.0,
-MIT licence). Decompressing them costs seconds (3.3 s for the P.1511 topography alone), so on first use each
-map we need is converted once into an uncompressed ``.npy`` file plus a small JSON sidecar with its grid and
-provenance, in a cache folder (:func:`cache_dir`). Later loads memory-map the ``.npy`` files: only the pages
-touched by the interpolation are read, which keeps cold starts and memory small.
+MIT licence). :mod:`~spacebridge.connect.itur.mapcache` converts each one on first use into a memory-mapped
+pack folder and returns it as a :class:`Grid`.
 
 Interpolation follows Recommendation ITU-R P.1144-12, Annex 1: bilinear (§1b) on the four surrounding grid
 points, or bicubic (§1c, Keys kernel with a = -0.5) on the sixteen surrounding points, as each Recommendation
@@ -17,37 +15,16 @@ Provenance of every map: see :data:`MAPS` (source file in ITU-Rpy, Recommendatio
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from spacebridge.core.atomic import atomic_path, atomic_write_text
-from spacebridge.core.errors import DataError, NotFoundError
-
-__all__ = [
-    "MAPS",
-    "Grid",
-    "MapSpec",
-    "bicubic",
-    "bilinear",
-    "build_pack",
-    "cache_dir",
-    "load",
-]
-
-log = logging.getLogger(__name__)
+__all__ = ["MAPS", "P836_PERCENTAGES", "Grid", "MapSpec", "bicubic", "bilinear", "bracket", "p_token", "unique_pairs"]
 
 FloatArray = NDArray[np.float64]
-_PACK_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -82,6 +59,8 @@ class Grid:
     lon0_deg: float
     step_deg: float
     spec: MapSpec
+    folder: Path
+    """The pack folder the map was read from."""
 
     @property
     def lon_period(self) -> int:
@@ -93,7 +72,7 @@ def _spec(key: str, source: str, lat: str, lon: str, step: float, rec: str, **kw
     return key, MapSpec(key, source, lat, lon, step, rec, **kw)
 
 
-def _p_name(p: float) -> str:
+def p_token(p: float) -> str:
     """itur's file-name token for a percentage: 0.1 -> '01', 0.5 -> '05', 1 -> '1', 50 -> '50'."""
     return str(p).replace(".", "") if p < 1 else str(int(p))
 
@@ -147,8 +126,8 @@ def _registry() -> dict[str, MapSpec]:
         for var in ("rho", "v", "vsch"):
             entries.append(
                 _spec(
-                    f"p836/{var}_{_p_name(p)}",
-                    f"836/v6_{var}_{_p_name(p)}.npz",
+                    f"p836/{var}_{p_token(p)}",
+                    f"836/v6_{var}_{p_token(p)}.npz",
                     "836/v6_lat.npz",
                     "836/v6_lon.npz",
                     1.125,
@@ -157,8 +136,8 @@ def _registry() -> dict[str, MapSpec]:
             )
         entries.append(
             _spec(
-                f"p840/lred_{_p_name(p)}",
-                f"840/v7_lred_{_p_name(p)}.npz",
+                f"p840/lred_{p_token(p)}",
+                f"840/v7_lred_{p_token(p)}.npz",
                 "840/v7_lat.npz",
                 "840/v7_lon.npz",
                 1.125,
@@ -170,113 +149,6 @@ def _registry() -> dict[str, MapSpec]:
 
 #: Every map spacebridge can use, by key.
 MAPS: dict[str, MapSpec] = _registry()
-
-
-def cache_dir() -> Path:
-    """Folder of the converted maps.
-
-    ``$SPACEBRIDGE_ITUR_CACHE`` if set, else ``$XDG_CACHE_HOME/spacebridge`` (``~/.cache/spacebridge``), in a
-    sub-folder named for the itur version the maps were converted from. Read at call time, never at import.
-    """
-    root = os.environ.get("SPACEBRIDGE_ITUR_CACHE")
-    if root:
-        return Path(root)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "spacebridge" / f"itur-maps-{_itur_version()}-f{_PACK_FORMAT}"
-
-
-def _itur_version() -> str:
-    try:
-        return version("itur")
-    except PackageNotFoundError:
-        return "missing"
-
-
-def _itur_data_dir() -> Path:
-    spec = importlib.util.find_spec("itur")  # locates the package without importing it (import costs 2 s)
-    if spec is None or not spec.submodule_search_locations:
-        raise NotFoundError(
-            "the ITU-R digital maps are not available: the 'itur' package is not installed",
-            hint="Install spacebridge with the connect extra: pip install 'spacebridge[connect]'",
-            package="itur",
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "data"
-
-
-def _read_npz(path: Path) -> FloatArray:
-    with np.load(path) as archive:
-        return np.asarray(archive[archive.files[0]], dtype=np.float64)
-
-
-def _convert(spec: MapSpec, folder: Path) -> None:
-    data_dir = _itur_data_dir()
-    values = _read_npz(data_dir / spec.source)
-    lats = _read_npz(data_dir / spec.lat_source)[:, 0]
-    lons = _read_npz(data_dir / spec.lon_source)[0, :]
-    lat0 = float(lats.min()) if spec.lat0_deg is None else spec.lat0_deg
-    lon0 = float(lons.min()) if spec.lon0_deg is None else spec.lon0_deg
-    if lats[0] > lats[-1]:  # stored north to south: flip to increasing latitude
-        values = values[::-1]
-    values = np.ascontiguousarray(values)
-    stem = folder / spec.key
-    with atomic_path(stem.with_suffix(".npy")) as tmp:
-        np.save(tmp, values, allow_pickle=False)
-    meta = {
-        "key": spec.key,
-        "recommendation": spec.recommendation,
-        "source": f"itur {_itur_version()}: itur/data/{spec.source}",
-        "lat0_deg": round(lat0, 9),
-        "lon0_deg": round(lon0, 9),
-        "step_deg": spec.step_deg,
-        "shape": list(values.shape),
-    }
-    atomic_write_text(stem.with_suffix(".json"), json.dumps(meta, indent=1))
-
-
-def build_pack(keys: Sequence[str] | None = None, *, folder: Path | None = None) -> Path:
-    """Convert the maps ``keys`` (default: all of :data:`MAPS`) into the cache folder; return the folder.
-
-    Already converted maps are kept. Each file is written atomically, so concurrent builders are safe.
-    """
-    folder = folder or cache_dir()
-    for key in keys or list(MAPS):
-        spec = _lookup(key)
-        if not (folder / f"{key}.json").exists():
-            log.info("converting ITU-R map %s (%s) from itur into %s", key, spec.recommendation, folder)
-            _convert(spec, folder)
-    return folder
-
-
-def _lookup(key: str) -> MapSpec:
-    try:
-        return MAPS[key]
-    except KeyError:
-        raise NotFoundError(
-            f"unknown ITU-R map {key!r}", hint="Use one of spacebridge.connect.itur.maps.MAPS"
-        ) from None
-
-
-@cache
-def _load_cached(key: str, folder: str) -> Grid:
-    spec = _lookup(key)
-    stem = Path(folder) / key
-    if not stem.with_suffix(".json").exists():
-        build_pack([key], folder=Path(folder))
-    meta = json.loads(stem.with_suffix(".json").read_text())
-    try:
-        values = np.load(stem.with_suffix(".npy"), mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise DataError(
-            f"the converted ITU-R map {stem.with_suffix('.npy')} is unreadable: {exc}",
-            hint="Delete the cache folder; it is rebuilt from the itur package on next use",
-            path=str(stem),
-        ) from exc
-    return Grid(values, float(meta["lat0_deg"]), float(meta["lon0_deg"]), float(meta["step_deg"]), spec)
-
-
-def load(key: str) -> Grid:
-    """The map ``key`` as a memory-mapped :class:`Grid` (converted from itur on first use)."""
-    return _load_cached(key, str(cache_dir()))
 
 
 def _fractional_index(grid: Grid, lat_deg: FloatArray, lon_deg: FloatArray) -> tuple[FloatArray, FloatArray]:

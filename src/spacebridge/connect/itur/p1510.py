@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from numpy.typing import ArrayLike
 
-from spacebridge.connect.itur import maps
+from spacebridge.connect.itur import mapcache, maps
 from spacebridge.connect.itur._checks import FloatArray, as_float_array, check_latlon, check_range
 
 __all__ = ["VERSION", "surface_mean_temperature_k"]
@@ -16,7 +16,9 @@ __all__ = ["VERSION", "surface_mean_temperature_k"]
 VERSION = "P.1510-1"
 
 
-def surface_mean_temperature_k(lat_deg: ArrayLike, lon_deg: ArrayLike, *, month: int | None = None) -> FloatArray:
+def surface_mean_temperature_k(
+    lat_deg: ArrayLike, lon_deg: ArrayLike, *, month: int | None = None, maps_dir: mapcache.MapsDir = None
+) -> FloatArray:
     """Annual (``month=None``) or monthly mean surface temperature, in K.
 
     Parameters
@@ -25,6 +27,9 @@ def surface_mean_temperature_k(lat_deg: ArrayLike, lon_deg: ArrayLike, *, month:
         Site latitude (-90..90) and longitude (-180..360), in degrees.
     month
         1 (January) to 12, or ``None`` for the annual mean.
+    maps_dir
+        Cache folder of the converted ITU-R maps (``Settings.itur_cache``); ``None``: the user cache folder
+        (:func:`spacebridge.connect.itur.mapcache.pack_dir`).
 
     Examples
     --------
@@ -39,4 +44,4 @@ def surface_mean_temperature_k(lat_deg: ArrayLike, lon_deg: ArrayLike, *, month:
     else:
         check_range("month", as_float_array("month", month), 1, 12, model=VERSION, unit="")
         key = f"p1510/t_month{int(month):02d}"
-    return maps.bilinear(maps.load(key), lat, lon)
+    return maps.bilinear(mapcache.load(key, maps_dir), lat, lon)

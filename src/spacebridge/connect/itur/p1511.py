@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from numpy.typing import ArrayLike
 
-from spacebridge.connect.itur import maps
+from spacebridge.connect.itur import mapcache, maps
 from spacebridge.connect.itur._checks import FloatArray, as_float_array, check_latlon
 
 __all__ = ["VERSION", "geoid_undulation_m", "topographic_height_km"]
@@ -17,8 +17,8 @@ __all__ = ["VERSION", "geoid_undulation_m", "topographic_height_km"]
 VERSION = "P.1511-3"
 
 
-def topographic_height_km(lat_deg: ArrayLike, lon_deg: ArrayLike) -> FloatArray:
-    """Height of the Earth's surface above mean sea level, in km.
+def topographic_height_km(lat_deg: ArrayLike, lon_deg: ArrayLike, *, maps_dir: mapcache.MapsDir = None) -> FloatArray:
+    """Height of the Earth's surface above mean sea level, in km (``maps_dir``: see :mod:`.mapcache`).
 
     Examples
     --------
@@ -28,12 +28,12 @@ def topographic_height_km(lat_deg: ArrayLike, lon_deg: ArrayLike) -> FloatArray:
     lat = as_float_array("lat_deg", lat_deg)
     lon = as_float_array("lon_deg", lon_deg)
     check_latlon(lat, lon)
-    return maps.bicubic(maps.load("p1511/topo"), lat, lon) / 1000.0
+    return maps.bicubic(mapcache.load("p1511/topo", maps_dir), lat, lon) / 1000.0
 
 
-def geoid_undulation_m(lat_deg: ArrayLike, lon_deg: ArrayLike) -> FloatArray:
+def geoid_undulation_m(lat_deg: ArrayLike, lon_deg: ArrayLike, *, maps_dir: mapcache.MapsDir = None) -> FloatArray:
     """Height of the EGM2008 geoid above the WGS84 ellipsoid, in m."""
     lat = as_float_array("lat_deg", lat_deg)
     lon = as_float_array("lon_deg", lon_deg)
     check_latlon(lat, lon)
-    return maps.bicubic(maps.load("p1511/egm2008"), lat, lon)
+    return maps.bicubic(mapcache.load("p1511/egm2008", maps_dir), lat, lon)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from numpy.typing import ArrayLike
 
-from spacebridge.connect.itur import maps
+from spacebridge.connect.itur import mapcache, maps
 from spacebridge.connect.itur._checks import FloatArray, as_float_array, check_latlon
 
 __all__ = ["VERSION", "wet_refractivity_median"]
@@ -16,8 +16,8 @@ __all__ = ["VERSION", "wet_refractivity_median"]
 VERSION = "P.453-14"
 
 
-def wet_refractivity_median(lat_deg: ArrayLike, lon_deg: ArrayLike) -> FloatArray:
-    """Median annual wet term of the surface refractivity, Nwet (N-units).
+def wet_refractivity_median(lat_deg: ArrayLike, lon_deg: ArrayLike, *, maps_dir: mapcache.MapsDir = None) -> FloatArray:
+    """Median annual wet term of the surface refractivity, Nwet (N-units); ``maps_dir``: see :mod:`.mapcache`.
 
     Examples
     --------
@@ -27,4 +27,4 @@ def wet_refractivity_median(lat_deg: ArrayLike, lon_deg: ArrayLike) -> FloatArra
     lat = as_float_array("lat_deg", lat_deg)
     lon = as_float_array("lon_deg", lon_deg)
     check_latlon(lat, lon)
-    return maps.bilinear(maps.load("p453/nwet_50"), lat, lon)
+    return maps.bilinear(mapcache.load("p453/nwet_50", maps_dir), lat, lon)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from spacebridge.connect.itur import p453, p837, p838, p839, p1511
+from spacebridge.connect.itur import mapcache, p453, p837, p838, p839, p1511
 from spacebridge.connect.itur._checks import FloatArray, as_float_array, check_latlon, check_range
 
 __all__ = [
@@ -65,6 +65,7 @@ def rain_attenuation(
     hs_km: ArrayLike | None = None,
     r001_mm_h: ArrayLike | None = None,
     rain_height_km: ArrayLike | None = None,
+    maps_dir: mapcache.MapsDir = None,
 ) -> RainAttenuation:
     """Rain attenuation exceeded for ``p_percent`` % of an average year (P.618-14 §2.2.1.1).
 
@@ -82,6 +83,9 @@ def rain_attenuation(
         Polarisation tilt relative to the horizontal (45° for circular polarisation, the default).
     hs_km, r001_mm_h, rain_height_km
         Station height, R0.01 and rain height; default from P.1511-3, P.837-7 and P.839-4.
+    maps_dir
+        Cache folder of the converted ITU-R maps (``Settings.itur_cache``); ``None``: the user cache folder
+        (:func:`spacebridge.connect.itur.mapcache.pack_dir`).
 
     Examples
     --------
@@ -98,9 +102,14 @@ def rain_attenuation(
     check_range("elevation_deg", el, 0.0, 90.0, model=VERSION, unit="deg", low_inclusive=False)
     p = as_float_array("p_percent", p_percent)
     check_range("p_percent", p, *RAIN_P_RANGE_PERCENT, model=f"{VERSION} rain attenuation", unit="%")
-    hs = p1511.topographic_height_km(lat, lon) if hs_km is None else as_float_array("hs_km", hs_km)
-    hr = p839.rain_height_km(lat, lon) if rain_height_km is None else as_float_array("rain_height_km", rain_height_km)
-    r001 = p837.rain_rate_001_mm_h(lat, lon) if r001_mm_h is None else as_float_array("r001_mm_h", r001_mm_h)
+    md = {"maps_dir": maps_dir}
+    hs = p1511.topographic_height_km(lat, lon, **md) if hs_km is None else as_float_array("hs_km", hs_km)
+    hr = (
+        p839.rain_height_km(lat, lon, **md)
+        if rain_height_km is None
+        else as_float_array("rain_height_km", rain_height_km)
+    )
+    r001 = p837.rain_rate_001_mm_h(lat, lon, **md) if r001_mm_h is None else as_float_array("r001_mm_h", r001_mm_h)
 
     dh = hr - hs
     sin_el = np.sin(np.deg2rad(el))
@@ -151,10 +160,12 @@ def scintillation(
     diameter_m: ArrayLike,
     efficiency: ArrayLike,
     nwet: ArrayLike | None = None,
+    maps_dir: mapcache.MapsDir = None,
 ) -> Scintillation:
     """Tropospheric scintillation fade depth exceeded for ``p_percent`` % (P.618-14 §2.4.1, steps 1 to 9).
 
-    ``efficiency`` is the antenna efficiency as a fraction (0 < eta <= 1).
+    ``efficiency`` is the antenna efficiency as a fraction (0 < eta <= 1); ``nwet`` the median wet
+    refractivity (default from P.453-14, with ``maps_dir`` as in :func:`rain_attenuation`).
     """
     lat = as_float_array("lat_deg", lat_deg)
     lon = as_float_array("lon_deg", lon_deg)
@@ -169,7 +180,7 @@ def scintillation(
     check_range("diameter_m", d, 0.0, np.inf, model=VERSION, unit="m", low_inclusive=False)
     eta = as_float_array("efficiency", efficiency)
     check_range("efficiency", eta, 0.0, 1.0, model=VERSION, unit="(fraction)", low_inclusive=False)
-    n_wet = p453.wet_refractivity_median(lat, lon) if nwet is None else as_float_array("nwet", nwet)
+    n_wet = p453.wet_refractivity_median(lat, lon, maps_dir=maps_dir) if nwet is None else as_float_array("nwet", nwet)
     sigma_ref = 3.6e-3 + 1e-4 * n_wet
     sin_el = np.sin(np.deg2rad(el))
     path = 2 * 1000.0 / (np.sqrt(sin_el**2 + 2.35e-4) + sin_el)

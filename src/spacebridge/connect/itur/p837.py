@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import erfc
 
-from spacebridge.connect.itur import maps, p1510
+from spacebridge.connect.itur import mapcache, maps, p1510
 from spacebridge.connect.itur._checks import FloatArray, as_float_array, check_latlon, check_range
 
 __all__ = ["VERSION", "RainClimate", "rain_climate", "rain_exceedance_percent", "rain_rate_001_mm_h", "rain_rate_mm_h"]
@@ -44,13 +43,16 @@ class RainClimate:
     """Annual probability of rain P0_annual, in % (step 4)."""
 
 
-def rain_climate(lat_deg: ArrayLike, lon_deg: ArrayLike) -> RainClimate:
-    """Steps 1 to 4 of P.837-7 Annex 1 at each site."""
+def rain_climate(lat_deg: ArrayLike, lon_deg: ArrayLike, *, maps_dir: mapcache.MapsDir = None) -> RainClimate:
+    """Steps 1 to 4 of P.837-7 Annex 1 at each site (``maps_dir``: see :mod:`.mapcache`)."""
     lat = np.atleast_1d(as_float_array("lat_deg", lat_deg))
     lon = np.atleast_1d(as_float_array("lon_deg", lon_deg))
     check_latlon(lat, lon)
-    mt = np.stack([maps.bilinear(maps.load(f"p837/mt_month{m:02d}"), lat, lon) for m in range(1, 13)], axis=-1)
-    t_c = np.stack([p1510.surface_mean_temperature_k(lat, lon, month=m) for m in range(1, 13)], axis=-1) - 273.15
+    mt = np.stack(
+        [maps.bilinear(mapcache.load(f"p837/mt_month{m:02d}", maps_dir), lat, lon) for m in range(1, 13)], axis=-1
+    )
+    t_k = [p1510.surface_mean_temperature_k(lat, lon, month=m, maps_dir=maps_dir) for m in range(1, 13)]
+    t_c = np.stack(t_k, axis=-1) - 273.15
     r = np.where(t_c >= 0, 0.5874 * np.exp(0.0883 * t_c), 0.5874)
     p0 = 100 * mt / (24 * DAYS * r)
     capped = p0 > 70
@@ -62,13 +64,17 @@ def rain_climate(lat_deg: ArrayLike, lon_deg: ArrayLike) -> RainClimate:
 
 def rain_exceedance_percent(climate: RainClimate, rain_rate_mm_h: ArrayLike) -> FloatArray:
     """Annual percentage of time the rate ``rain_rate_mm_h`` is exceeded (P.837-7 Annex 1 step 5)."""
+    from scipy.special import erfc  # imported here: scipy.special costs 0.2 s of cold start
+
     rate = np.asarray(rain_rate_mm_h, dtype=np.float64)[..., None]
     with np.errstate(divide="ignore"):
         q = 0.5 * erfc((np.log(rate) + 0.7938 - np.log(climate.r_mm_h)) / 1.26 / np.sqrt(2))
     return np.asarray(np.sum(DAYS * climate.p0_percent * q, axis=-1) / 365.25, dtype=np.float64)
 
 
-def rain_rate_mm_h(lat_deg: ArrayLike, lon_deg: ArrayLike, p_percent: ArrayLike) -> FloatArray:
+def rain_rate_mm_h(
+    lat_deg: ArrayLike, lon_deg: ArrayLike, p_percent: ArrayLike, *, maps_dir: mapcache.MapsDir = None
+) -> FloatArray:
     """Rainfall rate exceeded for ``p_percent`` % of an average year (1-minute integration), in mm/h.
 
     Full method of P.837-7 Annex 1 (steps 1 to 6) for 0 < p < 100 %; Rp = 0 where p is at or above the
@@ -81,7 +87,7 @@ def rain_rate_mm_h(lat_deg: ArrayLike, lon_deg: ArrayLike, p_percent: ArrayLike)
     """
     p = np.atleast_1d(as_float_array("p_percent", p_percent))
     check_range("p_percent", p, 0.0, 100.0, model=VERSION, unit="%", low_inclusive=False)
-    climate = rain_climate(lat_deg, lon_deg)
+    climate = rain_climate(lat_deg, lon_deg, maps_dir=maps_dir)
     p = np.broadcast_to(p, climate.p0_annual_percent.shape)
     lo = np.full(p.shape, np.log(1e-4))
     hi = np.full(p.shape, np.log(1e4))
@@ -95,8 +101,8 @@ def rain_rate_mm_h(lat_deg: ArrayLike, lon_deg: ArrayLike, p_percent: ArrayLike)
     return out.reshape(np.broadcast_shapes(np.shape(lat_deg), np.shape(lon_deg), np.shape(p_percent)))
 
 
-def rain_rate_001_mm_h(lat_deg: ArrayLike, lon_deg: ArrayLike) -> FloatArray:
-    """R0.01 from the P.837-7 R001 map, in mm/h.
+def rain_rate_001_mm_h(lat_deg: ArrayLike, lon_deg: ArrayLike, *, maps_dir: mapcache.MapsDir = None) -> FloatArray:
+    """R0.01 from the P.837-7 R001 map, in mm/h (``maps_dir``: see :mod:`.mapcache`).
 
     Examples
     --------
@@ -106,4 +112,4 @@ def rain_rate_001_mm_h(lat_deg: ArrayLike, lon_deg: ArrayLike) -> FloatArray:
     lat = as_float_array("lat_deg", lat_deg)
     lon = as_float_array("lon_deg", lon_deg)
     check_latlon(lat, lon)
-    return maps.bilinear(maps.load("p837/r001"), lat, lon)
+    return maps.bilinear(mapcache.load("p837/r001", maps_dir), lat, lon)

@@ -7,7 +7,8 @@
 - :func:`cloud_attenuation_db`: statistics at a site from the digital maps. The P.840-9 maps (L at 0.25°, and
   mL, sL, PL) are not available offline (decision 0201); the maps available are those of P.840-8 (reduced liquid
   water Lred, 1.125°), so this function applies the complete P.840-8 method, A = Lred K_l(f, 273.15 K)/sin(el),
-  and says so in :data:`MAP_METHOD_VERSION`.
+  and says so in :data:`MAP_METHOD_VERSION` (:func:`reduced_liquid_water_kg_m2` and
+  :func:`cloud_attenuation_from_lred_db` are its two halves).
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import erfcinv
 
-from spacebridge.connect.itur import maps
+from spacebridge.connect.itur import mapcache, maps
 from spacebridge.connect.itur._checks import FloatArray, as_float_array, check_latlon, check_range
 
 __all__ = [
@@ -28,9 +28,11 @@ __all__ = [
     "Permittivity",
     "cloud_attenuation_db",
     "cloud_attenuation_from_l_db",
+    "cloud_attenuation_from_lred_db",
     "cloud_attenuation_lognormal_db",
     "liquid_water_coefficient",
     "mass_absorption_coefficient",
+    "reduced_liquid_water_kg_m2",
 ]
 
 VERSION = "P.840-9"
@@ -92,6 +94,8 @@ def cloud_attenuation_lognormal_db(
     p_l: ArrayLike,
 ) -> FloatArray:
     """Log-normal approximation A_C = K_L exp(mL + sL Q^-1(p/PL)) / sin(el) for p < PL, else 0 (§3.3)."""
+    from scipy.special import erfcinv  # imported here: scipy.special costs 0.2 s of cold start
+
     p = as_float_array("p_percent", p_percent)
     check_range("p_percent", p, 0.0, 100.0, model=VERSION, unit="%", low_inclusive=False)
     pl = as_float_array("p_l", p_l)
@@ -103,31 +107,57 @@ def cloud_attenuation_lognormal_db(
     return np.where(cloudy, a, 0.0)
 
 
-def cloud_attenuation_db(
-    lat_deg: ArrayLike, lon_deg: ArrayLike, freq_ghz: ArrayLike, elevation_deg: ArrayLike, p_percent: ArrayLike
+def reduced_liquid_water_kg_m2(
+    lat_deg: ArrayLike, lon_deg: ArrayLike, p_percent: ArrayLike, *, maps_dir: mapcache.MapsDir = None
 ) -> FloatArray:
-    """Cloud attenuation exceeded for ``p_percent`` % of an average year at a site, in dB.
+    """Reduced columnar liquid water Lred exceeded for ``p_percent`` % of an average year (P.840-8 maps), kg/m2.
 
-    Uses the maps available offline (P.840-8 reduced liquid water, annual, 0.1 to 99 %): see
-    :data:`MAP_METHOD_VERSION`.
+    Bilinear in space, linear in ln(p) between the tabulated percentages (0.1 to 99 %); ``maps_dir``: see
+    :mod:`.mapcache`.
     """
     lat = as_float_array("lat_deg", lat_deg)
     lon = as_float_array("lon_deg", lon_deg)
     check_latlon(lat, lon)
     p = as_float_array("p_percent", p_percent)
     check_range("p_percent", p, *P_RANGE_PERCENT, model="P.840-8 annual maps", unit="%")
-    el = as_float_array("elevation_deg", elevation_deg)
-    check_range("elevation_deg", el, 0.0, 90.0, model=VERSION, unit="deg", low_inclusive=False)
     lat, lon, p = np.broadcast_arrays(lat, lon, p)
+    folder = mapcache.pack_dir(maps_dir)
     below, above = maps.bracket(maps.P836_PERCENTAGES, p)
     lred = np.empty(lat.shape, dtype=np.float64)
     for pb, pa in maps.unique_pairs(below, above):
         sel = (below == pb) & (above == pa)
-        v_b = maps.bilinear(maps.load(f"p840/lred_{maps._p_name(pb)}"), lat[sel], lon[sel])
+        v_b = maps.bilinear(mapcache.load_in(f"p840/lred_{maps.p_token(pb)}", folder), lat[sel], lon[sel])
         if pa == pb:
             lred[sel] = v_b
             continue
-        v_a = maps.bilinear(maps.load(f"p840/lred_{maps._p_name(pa)}"), lat[sel], lon[sel])
+        v_a = maps.bilinear(mapcache.load_in(f"p840/lred_{maps.p_token(pa)}", folder), lat[sel], lon[sel])
         lred[sel] = v_b + (v_a - v_b) * (np.log(p[sel]) - np.log(pb)) / (np.log(pa) - np.log(pb))
+    return lred
+
+
+def cloud_attenuation_from_lred_db(freq_ghz: ArrayLike, elevation_deg: ArrayLike, lred_kg_m2: ArrayLike) -> FloatArray:
+    """Cloud attenuation of the P.840-8 method, A = Lred K_l(f, 273.15 K) / sin(el), in dB."""
+    el = as_float_array("elevation_deg", elevation_deg)
+    check_range("elevation_deg", el, 0.0, 90.0, model=VERSION, unit="deg", low_inclusive=False)
     k_l = liquid_water_coefficient(freq_ghz, 273.15).k_l
-    return np.asarray(lred * k_l / np.sin(np.deg2rad(el)), dtype=np.float64)
+    return np.asarray(as_float_array("lred_kg_m2", lred_kg_m2) * k_l / np.sin(np.deg2rad(el)), dtype=np.float64)
+
+
+def cloud_attenuation_db(
+    lat_deg: ArrayLike,
+    lon_deg: ArrayLike,
+    freq_ghz: ArrayLike,
+    elevation_deg: ArrayLike,
+    p_percent: ArrayLike,
+    *,
+    maps_dir: mapcache.MapsDir = None,
+) -> FloatArray:
+    """Cloud attenuation exceeded for ``p_percent`` % of an average year at a site, in dB.
+
+    Uses the maps available offline (P.840-8 reduced liquid water, annual, 0.1 to 99 %): see
+    :data:`MAP_METHOD_VERSION`. ``maps_dir``: see :mod:`.mapcache`.
+    """
+    el = as_float_array("elevation_deg", elevation_deg)
+    check_range("elevation_deg", el, 0.0, 90.0, model=VERSION, unit="deg", low_inclusive=False)
+    lred = reduced_liquid_water_kg_m2(lat_deg, lon_deg, p_percent, maps_dir=maps_dir)
+    return cloud_attenuation_from_lred_db(freq_ghz, el, lred)
