@@ -117,38 +117,22 @@ def test_reasons_for_unobservable_targets(grid):
 
 
 def test_public_api_is_locked():
-    assert sorted(sky.__all__) == sorted(
-        [
-            "TWILIGHT_SUN_ALTITUDE_DEG",
-            "AirmassConstraint",
-            "AltitudeConstraint",
-            "CadenceConstraint",
-            "Constraint",
-            "ConstraintMask",
-            "ConstraintResult",
-            "DeclinationConstraint",
-            "FixedTargets",
-            "HorizonMaskConstraint",
-            "HourAngleConstraint",
-            "MoonIlluminationConstraint",
-            "MoonSeparationConstraint",
-            "Night",
-            "Site",
-            "SkyBrightnessConstraint",
-            "Telescope",
-            "TelescopeLimitsConstraint",
-            "TimeWindowConstraint",
-            "TwilightConstraint",
-            "VisibilityGrid",
-            "compute_visibility",
-            "evaluate_constraints",
-            "fixed_targets",
-            "get_site",
-            "list_sites",
-            "load_sites",
-            "night_of",
-            "targets_from_records",
-            "time_grid",
-            "use_offline_iers",
-        ]
+    expected = """TWILIGHT_SUN_ALTITUDE_DEG KAZAKH_GEO_SLOTS_DEG AirmassConstraint AltitudeConstraint CadenceConstraint
+    Constraint ConstraintMask ConstraintResult DeclinationConstraint FixedTargets GeoBelt HorizonMaskConstraint
+    HourAngleConstraint MoonIlluminationConstraint MoonSeparationConstraint Night PassSearch SatelliteCatalog
+    SatellitePass SatelliteTrack Site SkyBrightnessConstraint Telescope TelescopeLimitsConstraint
+    TimeWindowConstraint TwilightConstraint VisibilityGrid compute_visibility evaluate_constraints find_passes
+    fixed_targets geo_belt get_site list_sites load_sites night_of parse_catalog parse_omm parse_tle
+    satellite_track targets_from_records time_grid use_offline_iers"""
+    assert sorted(sky.__all__) == sorted(expected.split())
+
+
+def test_importing_sky_is_light():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, spacebridge.sky; print(','.join(m for m in ('astropy', 'sgp4', 'skyfield') if m in sys.modules))"
     )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""

@@ -8,20 +8,31 @@ grid over the window, linearly interpolated (the interpolation error is below 1 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from spacebridge.sky.frames import astropy_time
+from spacebridge.sky.satellites import EARTH_RADIUS_KM, gmst82_rad
 from spacebridge.sky.sites import Site
 
-__all__ = ["ObserverGeometry", "observer_geometry", "sun_itrs_km", "wgs84_to_itrs_km"]
+__all__ = [
+    "ObserverGeometry",
+    "observer_geometry",
+    "propagate_teme",
+    "sun_itrs_km",
+    "sunlit_mask",
+    "teme_to_itrs",
+    "wgs84_to_itrs_km",
+]
 
 FloatArray = npt.NDArray[np.float64]
 _WGS84_A_KM = 6378.137
 _WGS84_F = 1.0 / 298.257223563
 _SUN_STEP_S = 600.0
 _EPOCH = np.datetime64("1970-01-01T00:00:00", "ns")
+_JD_UNIX = 2440587.5
 
 
 def wgs84_to_itrs_km(latitude_deg: float, longitude_deg: float, height_m: float) -> FloatArray:
@@ -94,3 +105,37 @@ def observer_geometry(site: Site, start_utc: np.datetime64, end_utc: np.datetime
 def sun_itrs_km(geo: ObserverGeometry, t_s: FloatArray) -> FloatArray:
     """Geocentric Earth-fixed Sun position (km), (N, 3), at Unix times ``t_s`` inside the geometry's window."""
     return np.stack([np.interp(t_s, geo.sun_t_s, geo.sun_km[:, k]) for k in range(3)], axis=-1)
+
+
+def teme_to_itrs(pos: FloatArray, vel: FloatArray, t_s: FloatArray, dut1_s: float) -> tuple[FloatArray, FloatArray]:
+    """Earth-fixed position and velocity (km, km/s) from TEME ones at Unix times ``t_s`` (IAU-82 GMST of UT1)."""
+    theta = gmst82_rad(_JD_UNIX + (t_s + dut1_s) / 86400.0)
+    c, s = np.cos(theta), np.sin(theta)
+    x = c[..., None] * pos[..., 0:1] + s[..., None] * pos[..., 1:2]
+    y = -s[..., None] * pos[..., 0:1] + c[..., None] * pos[..., 1:2]
+    r_itrs = np.concatenate([x, y, pos[..., 2:3]], axis=-1)
+    vx = c[..., None] * vel[..., 0:1] + s[..., None] * vel[..., 1:2]
+    vy = -s[..., None] * vel[..., 0:1] + c[..., None] * vel[..., 1:2]
+    omega = 7.292115146706979e-5  # rad/s, Earth rotation of the IAU-82 sidereal time
+    v_itrs = np.concatenate([vx + omega * y, vy - omega * x, vel[..., 2:3]], axis=-1)
+    return r_itrs, v_itrs
+
+
+def propagate_teme(
+    satrecs: tuple[Any, ...], t_s: FloatArray, dut1_s: float
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int_]]:
+    """SGP4 TEME positions and velocities (S, K, 3) and error codes (S, K) of ``satrecs`` at Unix times ``t_s``."""
+    from sgp4.api import SatrecArray
+
+    jd_whole = np.floor(_JD_UNIX + t_s[0] / 86400.0)
+    fr = (_JD_UNIX - jd_whole) + t_s / 86400.0
+    err, r, v = SatrecArray(list(satrecs)).sgp4(np.full(t_s.size, jd_whole), fr)
+    return np.asarray(r), np.asarray(v), np.asarray(err)
+
+
+def sunlit_mask(sat_km: FloatArray, sun_km: FloatArray) -> npt.NDArray[np.bool_]:
+    """True unless the segment satellite -> Sun passes through the Earth's sphere (R = 6378.137 km)."""
+    d = sun_km - sat_km
+    tt = np.clip(-np.einsum("ij,ij->i", sat_km, d) / np.einsum("ij,ij->i", d, d), 0.0, 1.0)
+    closest = sat_km + tt[:, None] * d
+    return np.asarray(np.einsum("ij,ij->i", closest, closest) > EARTH_RADIUS_KM**2)

@@ -31,7 +31,14 @@ import numpy.typing as npt
 
 from spacebridge.core.errors import DegradedResultWarning, InvalidInputError
 from spacebridge.sky.frames import to_datetime64
-from spacebridge.sky.geometry import ObserverGeometry, observer_geometry, sun_itrs_km
+from spacebridge.sky.geometry import (
+    ObserverGeometry,
+    observer_geometry,
+    propagate_teme,
+    sun_itrs_km,
+    sunlit_mask,
+    teme_to_itrs,
+)
 from spacebridge.sky.satellites import SatelliteCatalog, gmst82_rad
 from spacebridge.sky.sites import Site, get_site
 
@@ -119,20 +126,7 @@ class _Chunk:
         pos = h00[:, None] * p0 + h10[:, None] * m0 + h01[:, None] * p1 + h11[:, None] * m1
         d00, d10, d01, d11 = 6 * u2 - 6 * u, 3 * u2 - 4 * u + 1, -6 * u2 + 6 * u, 3 * u2 - 2 * u
         vel = (d00[:, None] * p0 + d10[:, None] * m0 + d01[:, None] * p1 + d11[:, None] * m1) / h
-        return _teme_to_itrs(pos, vel, t_s, self.dut1_s)
-
-
-def _teme_to_itrs(pos: FloatArray, vel: FloatArray, t_s: FloatArray, dut1_s: float) -> tuple[FloatArray, FloatArray]:
-    theta = gmst82_rad(_JD_UNIX + (t_s + dut1_s) / 86400.0)
-    c, s = np.cos(theta), np.sin(theta)
-    x = c[..., None] * pos[..., 0:1] + s[..., None] * pos[..., 1:2]
-    y = -s[..., None] * pos[..., 0:1] + c[..., None] * pos[..., 1:2]
-    r_itrs = np.concatenate([x, y, pos[..., 2:3]], axis=-1)
-    vx = c[..., None] * vel[..., 0:1] + s[..., None] * vel[..., 1:2]
-    vy = -s[..., None] * vel[..., 0:1] + c[..., None] * vel[..., 1:2]
-    omega = 7.292115146706979e-5  # rad/s, Earth rotation of the IAU-82 sidereal time
-    v_itrs = np.concatenate([vx + omega * y, vy - omega * x, vel[..., 2:3]], axis=-1)
-    return r_itrs, v_itrs
+        return teme_to_itrs(pos, vel, t_s, self.dut1_s)
 
 
 def _coarse_elevation_deg(r_teme: FloatArray, t_s: FloatArray, geo: ObserverGeometry) -> FloatArray:
@@ -163,17 +157,6 @@ def _coarse_elevation_deg(r_teme: FloatArray, t_s: FloatArray, geo: ObserverGeom
         " * deg"
     )
     return np.asarray(numexpr.evaluate(expr, local_dict=env), dtype=np.float64)
-
-
-def _propagate(
-    satrecs: tuple[Any, ...], t_s: FloatArray, dut1_s: float
-) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int_]]:
-    from sgp4.api import SatrecArray
-
-    jd_whole = np.floor(_JD_UNIX + t_s[0] / 86400.0)
-    fr = (_JD_UNIX - jd_whole) + t_s / 86400.0
-    err, r, v = SatrecArray(list(satrecs)).sgp4(np.full(t_s.size, jd_whole), fr)
-    return np.asarray(r), np.asarray(v), np.asarray(err)
 
 
 def _golden_max(f: Callable[[FloatArray], FloatArray], lo: FloatArray, hi: FloatArray, iters: int = 30) -> FloatArray:
@@ -311,7 +294,7 @@ def _search_chunk(
 
     n_steps = max(int(np.ceil((t1 - t0) / step)), 1)
     t_grid = np.asarray(t0 + np.arange(n_steps + 1) * step, dtype=np.float64)
-    r, v, err = _propagate(cat.satrecs, t_grid, geo.dut1_s)
+    r, v, err = propagate_teme(cat.satrecs, t_grid, geo.dut1_s)
     bad = err.any(axis=1)
     for bad_row in np.flatnonzero(bad):
         code = int(err[bad_row][err[bad_row] != 0][0])
@@ -379,14 +362,14 @@ def _search_chunk(
     rate = np.degrees(np.linalg.norm(np.cross(rho, vel), axis=1) / rng**2)
     az = geo.azimuth_deg(pos)
     sun = sun_itrs_km(geo, t_max)
-    sunlit_c = _sunlit(pos, sun)
+    sunlit_c = sunlit_mask(pos, sun)
     a = np.where(np.isnan(rise), t0, rise)
     b = np.where(np.isnan(sett), t1, sett)
     fracs = np.linspace(0.0, 1.0, 9)
     sunlit_n = np.zeros(sat.size)
     for q in fracs:
         tq = a + q * (b - a)
-        sunlit_n += _sunlit(chunk.state_itrs(sat, tq)[0], sun_itrs_km(geo, tq))
+        sunlit_n += sunlit_mask(chunk.state_itrs(sat, tq)[0], sun_itrs_km(geo, tq))
     dark = geo.sun_altitude_deg(sun) < dark_sun_alt
     out = []
     for i in range(int(sat.size)):
@@ -413,13 +396,3 @@ def _to_dt64(t_s: float) -> np.datetime64:
     if np.isnan(t_s):
         return np.datetime64("NaT", "ns")
     return _EPOCH + np.timedelta64(round(t_s * 1e9), "ns")
-
-
-def _sunlit(sat_km: FloatArray, sun_km: FloatArray) -> npt.NDArray[np.bool_]:
-    """True unless the segment satellite -> Sun passes through the Earth's sphere (R = 6378.137 km)."""
-    from spacebridge.sky.satellites import EARTH_RADIUS_KM
-
-    d = sun_km - sat_km
-    tt = np.clip(-np.einsum("ij,ij->i", sat_km, d) / np.einsum("ij,ij->i", d, d), 0.0, 1.0)
-    closest = sat_km + tt[:, None] * d
-    return np.asarray(np.einsum("ij,ij->i", closest, closest) > EARTH_RADIUS_KM**2)
