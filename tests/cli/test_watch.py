@@ -90,3 +90,15 @@ def test_daemon_stops_after_passes_and_bad_input_is_exit_2(data, capsys):
     assert main(["watch", "area", "add", "x", "--geojson", str(bad), *d]) == 2
     assert "--geojson" in capsys.readouterr().err
     assert main(["watch", "rule", "add", "--area", "1", "--variable", "v", "--op", "=>", "--threshold", "1", *d]) == 2
+
+
+def test_area_from_a_kazakh_oblast_code(tmp_path, capsys):
+    d = ["--data", str(tmp_path)]
+    assert main(["watch", "area", "add", "Abay oblast", "--admin-code", "KZ-10", *d]) == 0
+    out = capsys.readouterr().out
+    assert "Abay oblast" in out
+    area = Store(f"sqlite:///{tmp_path / 'spacebridge.sqlite'}").watch.areas()[0]
+    assert 170_000 < area["area_km2"] < 195_000  # Abay region: about 185,000 km² (2022 division)
+    assert area["admin_code"] == "KZ-10"
+    assert main(["watch", "area", "add", "nowhere", "--admin-code", "KZ-99", *d]) == 2
+    assert main(["watch", "area", "add", "nothing", *d]) == 2

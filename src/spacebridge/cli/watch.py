@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -146,28 +146,52 @@ def daemon(
 def area_add(
     name: Annotated[str, typer.Argument(help="Name of the area.")],
     geojson: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--geojson",
-            help="GeoJSON file: a Polygon/MultiPolygon, Feature or FeatureCollection (first feature).",
+            help="GeoJSON file: a Polygon/MultiPolygon, Feature or FeatureCollection (first feature). Default: the "
+            "boundary of the Kazakh oblast or district named by --admin-code.",
             exists=True,
             dir_okay=False,
         ),
-    ],
+    ] = None,
     analysis: Annotated[
         list[str] | None,
         typer.Option(
             "--analysis", help="Watched analysis, e.g. 'flood' or 'zonal-stats:collection=spacebridge-flood'."
         ),
     ] = None,
-    admin_code: Annotated[str | None, typer.Option("--admin-code", help="Admin unit code, e.g. KZ-10.")] = None,
+    admin_code: Annotated[
+        str | None, typer.Option("--admin-code", help="Admin unit code, e.g. KZ-10 (Abay oblast) or a district P-code.")
+    ] = None,
     db: DbOption = None,
     data: DataOption = None,
 ) -> None:
     """Watch a new area."""
-    from spacebridge.core.errors import MalformedInputError
     from spacebridge.service.geometry import check_area_limit, validate_geometry
 
+    geometry = _read_geometry(geojson, admin_code)
+    settings, store = _open(db, data)
+    where = "--geojson" if geojson else "--admin-code"
+    facts = validate_geometry(geometry, field=where)
+    check_area_limit(facts, settings.max_aoi_km2, field=where)
+    analyses: dict[str, dict[str, str]] = {}
+    for spec in analysis or []:
+        kind, _, opts = spec.partition(":")
+        analyses[kind] = dict(kv.split("=", 1) for kv in opts.split(",") if "=" in kv)
+    area = store.watch.add_area(name, facts, admin_code=admin_code, analyses=analyses)
+    typer.echo(f"area {area['id']}: {name} ({area['area_km2']:.1f} km²) watching {', '.join(analyses) or 'nothing'}")
+
+
+def _read_geometry(geojson: Path | None, admin_code: str | None) -> dict[str, Any]:
+    from spacebridge.core.errors import InvalidInputError, MalformedInputError
+
+    if geojson is None:
+        if admin_code is None:
+            raise InvalidInputError("give the area as --geojson FILE or --admin-code CODE", field="--geojson")
+        from spacebridge.service.boundaries import admin_geometry
+
+        return admin_geometry(admin_code)[1]
     try:
         doc = json.loads(geojson.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -175,15 +199,7 @@ def area_add(
     if doc.get("type") == "FeatureCollection":
         doc = (doc.get("features") or [{}])[0]
     geometry = doc.get("geometry") if doc.get("type") == "Feature" else doc
-    settings, store = _open(db, data)
-    facts = validate_geometry(geometry or {}, field="--geojson")
-    check_area_limit(facts, settings.max_aoi_km2, field="--geojson")
-    analyses: dict[str, dict[str, str]] = {}
-    for spec in analysis or []:
-        name, _, opts = spec.partition(":")
-        analyses[name] = dict(kv.split("=", 1) for kv in opts.split(",") if "=" in kv)
-    area = store.watch.add_area(name, facts, admin_code=admin_code, analyses=analyses)
-    typer.echo(f"area {area['id']}: {name} ({area['area_km2']:.1f} km²) watching {', '.join(analyses) or 'nothing'}")
+    return geometry if isinstance(geometry, dict) else {}
 
 
 @area_app.command("list")

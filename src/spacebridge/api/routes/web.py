@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -11,18 +10,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from spacebridge import __version__
 from spacebridge.core.errors import NotFoundError
+from spacebridge.service.boundaries import BOUNDARIES_DIR, BOUNDARY_FILES
 from spacebridge.web import TEMPLATES_DIR
 
-__all__ = ["BOUNDARY_FILES", "router"]
+__all__ = ["router"]
 
 router = APIRouter(include_in_schema=True, tags=["web"])
 
-BOUNDARIES_DIR = Path(__file__).resolve().parents[4] / "examples" / "data" / "kazakhstan" / "boundaries"
-BOUNDARY_FILES = {
-    "adm0": "kaz_adm0_geokz.geojson",
-    "adm1": "kaz_adm1_2024_geokz.geojson",
-    "adm2": "kaz_adm2_2024_geokz_simplified.geojson",
-}
 _env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]))
 
 
