@@ -116,3 +116,10 @@ def test_run_errors_are_clear(client, key, store):
     resp = client.post("/runs", json={"analysis": "zonal-stats", "geometry": SQUARE, "params": {}}, headers=_auth(key))
     assert resp.status_code == 422
     assert resp.json()["context"]["field"] == "params.collection"
+
+
+def test_api_scene_runs_only_on_scenes_a_watch_pass_listed(client, key):
+    body = {"analysis": "flood", "geometry": ORIHUELA, "params": {"scene": {"src": "/etc/passwd", "role": "sar"}}}
+    resp = client.post("/runs", json=body, headers=_auth(key))
+    assert resp.status_code == 422
+    assert resp.json()["context"]["field"] == "params.scene.src"

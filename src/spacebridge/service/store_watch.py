@@ -166,6 +166,10 @@ class WatchStore:
 
         return self._store.transact(work)
 
+    def scene_known(self, href: str) -> bool:
+        """Whether a watch pass has listed a scene at ``href`` (API-started scene runs may only use those)."""
+        return self._store.transact(lambda s: s.scalar(select(Scene.id).where(Scene.href == href).limit(1))) is not None
+
     def seen_scenes(self, source: str) -> set[str]:
         return self._store.transact(lambda s: set(s.scalars(select(Scene.scene_id).where(Scene.source == source))))
 
