@@ -50,7 +50,8 @@ def test_matches_proj_topocentric(lat, lon, slot, height_m):
     assert float(la.slant_range_km) == pytest.approx(np.sqrt(e * e + n * n + u * u) / 1e3, rel=1e-10)
     expected_az = np.degrees(np.arctan2(e, n)) % 360.0
     diff = (float(la.azimuth_deg) - expected_az + 180.0) % 360.0 - 180.0
-    assert abs(diff) < 1e-6 or np.hypot(e, n) < 1e-3
+    # Near the zenith the azimuth is ill-conditioned: compare it as a horizontal displacement (1 mm) there.
+    assert abs(diff) < 1e-6 or abs(np.radians(diff)) * np.hypot(e, n) < 1e-3
 
 
 @settings(max_examples=60, deadline=None)

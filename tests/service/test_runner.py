@@ -82,7 +82,12 @@ def test_runs_execute_on_a_dask_scheduler(tmp_path, catalog):
     area_id = _area(store)
     run, _ = submit(store, "zonal-stats", area_id=area_id, params={"collection": "test-water"})
     with LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        host="127.0.0.1",
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # never the fixed port 8787
     ) as cluster:
         done = execute(store, Settings(data_dir=tmp_path, dask_address=cluster.scheduler_address), run["id"])
     assert done["status"] == "succeeded", done
