@@ -9,6 +9,7 @@ as root. Each test gets a fresh database. When no binaries exist the PostgreSQL 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import glob
 import os
@@ -81,7 +82,9 @@ class PostgresServer:
         )
 
     def stop(self) -> None:
-        with contextlib.suppress(subprocess.SubprocessError):
+        if not self.root.exists():
+            return
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
             self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -116,6 +119,7 @@ def postgres_server() -> Iterator[PostgresServer]:
             pytest.fail(reason + " (SPACEBRIDGE_REQUIRE_POSTGRES=1)")
         pytest.skip(reason)
     server = PostgresServer(bindir)
+    atexit.register(server.stop)  # also stopped if the session ends abnormally (idempotent)
     try:
         server.start()
     except subprocess.CalledProcessError as exc:
