@@ -32,6 +32,10 @@ SUBCOMMANDS: tuple[tuple[str, str, str], ...] = (
     ("keys", "spacebridge.cli.keys", "API keys for the HTTP service."),
 )
 
+#: (command name, module): modules whose ``register(app)`` adds commands to an existing sub-command's app, so that
+#: an area can contribute commands to a pillar's app without editing its module (e.g. the earth analyses).
+EXTENSIONS: tuple[tuple[str, str], ...] = (("earth", "spacebridge.cli.earth_analyses"),)
+
 app = typer.Typer(
     name="spacebridge",
     help="spacebridge turns satellite data into decisions: Earth monitoring, connectivity planning, telescope "
@@ -70,6 +74,9 @@ def _register() -> None:
             if exc.name != module_name:
                 raise
             continue  # pillar not built yet
+        for target, extension in EXTENSIONS:
+            if target == name:
+                importlib.import_module(extension).register(module.app)
         app.add_typer(module.app, name=name, help=help_text)
     for module_name in ("spacebridge.cli.demo", "spacebridge.cli.serve"):
         try:
