@@ -188,6 +188,7 @@ def index(
     Example: spacebridge earth index NDVI s2.tif --out ndvi.tif
     """
     from spacebridge.earth import check_index, compute_index
+    from spacebridge.earth.flood.workflow import with_scene_grid
     from spacebridge.earth.load import open_scene
     from spacebridge.earth.products import write_cog
 
@@ -198,7 +199,7 @@ def index(
         scene = open_scene(src, sensor=sensor, bands=parse_bands(bands), aoi=aoi)
         check_index(scene.sensor, name)
         progress.update(task, description=f"computing {name}", advance=1)
-        values = compute_index(name, scene.data, valid=scene.valid)
+        values = with_scene_grid(compute_index(name, scene.data, valid=scene.valid), scene)
         path = write_cog(out, values, nodata=float("nan"), resampling="average", description=name.upper())
         progress.update(task, description="done", advance=1)
     typer.echo(f"wrote {path}")

@@ -56,6 +56,10 @@ class FloodParams:
     min_class_fraction: float = DEFAULT_MIN_CLASS_FRACTION
     thresholds: Mapping[str, float] = field(default_factory=dict)
     """Thresholds fixed by the user, by method id (``"sar-vv"``, ``"optical-mndwi"``...); skip the search."""
+    persist: bool | None = None
+    """Keep the thresholded variables in memory (float16) between the histogram pass and the mapping pass, so
+    that dask-backed scenes are read and filtered once. ``None``: when they fit in ``persist_max_bytes``."""
+    persist_max_bytes: int = 1_500_000_000
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +71,7 @@ class FloodParams:
             "min_ashman_d": self.min_ashman_d,
             "min_class_fraction": self.min_class_fraction,
             "thresholds": dict(self.thresholds),
+            "persist": self.persist,
         }
 
 

@@ -5,9 +5,9 @@ local linear minimum-mean-square-error filter (Lee 1980) in its coefficient-of-v
 
     x̂ = z̄ + W·(z - z̄),   W = clip(1 - Cu² / Cz², 0, 1),   Cu² = 1 / ENL,   Cz² = var(z) / z̄²
 
-with local mean and variance over a square window. Invalid pixels (NaN or outside ``valid``) do not contribute to
-the local statistics (normalised convolution) and stay invalid. The window slides with ``scipy.ndimage`` filters;
-on dask arrays the blocks overlap by half a window so the result does not depend on the chunking.
+with local mean and variance over a square window (``scipy.ndimage.uniform_filter``). Invalid pixels (NaN or outside ``valid``) do not contribute to
+the local statistics (normalised convolution) and stay invalid; the image edge is mirrored. On dask arrays the
+blocks overlap by half a window so the result does not depend on the chunking.
 
 The default equivalent number of looks is 4.4, ESA's figure for Sentinel-1 IW GRD high-resolution products
 (Sentinel-1 User Handbook, GMES-S1OP-EOPG-TN-13-0001, table of product characteristics).
@@ -40,18 +40,25 @@ def _lee_block(db: np.ndarray, valid: np.ndarray, window_px: int, cu2: float) ->
     from scipy.ndimage import uniform_filter
 
     ok = valid & np.isfinite(db)
-    power = np.where(ok, np.power(np.float32(10.0), db.astype(np.float32) / np.float32(10.0)), np.float32(0.0))
-    weight = uniform_filter(ok.astype(np.float32), window_px, mode="constant")
+    power = np.power(np.float32(10.0), np.where(ok, db, np.float32(0.0)).astype(np.float32) / np.float32(10.0))
+    if ok.all():  # the common case: plain local means (the image edge is mirrored)
+        mean = uniform_filter(power, window_px, mode="reflect")
+        mean_sq = uniform_filter(power * power, window_px, mode="reflect")
+    else:  # normalised convolution: invalid pixels carry no weight
+        power[~ok] = 0.0
+        weight = uniform_filter(ok.astype(np.float32), window_px, mode="reflect")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = uniform_filter(power, window_px, mode="reflect") / weight
+            mean_sq = uniform_filter(power * power, window_px, mode="reflect") / weight
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = uniform_filter(power, window_px, mode="constant") / weight
-        mean_sq = uniform_filter(power * power, window_px, mode="constant") / weight
         var = np.maximum(mean_sq - mean * mean, np.float32(0.0))
-        cz2 = var / (mean * mean)
-        w = np.clip(np.float32(1.0) - np.float32(cu2) / cz2, 0.0, 1.0)
-        w = np.where(np.isfinite(w), w, np.float32(0.0))  # flat window: keep the mean
+        w = np.float32(1.0) - np.float32(cu2) * (mean * mean) / var  # 1 - Cu²/Cz²
+        np.clip(w, 0.0, 1.0, out=w)
+        w[~np.isfinite(w)] = 0.0  # flat window: keep the mean
         out = mean + w * (power - mean)
         out_db = np.float32(10.0) * np.log10(out)
-    return np.where(ok & (out > 0), out_db, np.float32(np.nan)).astype(np.float32)
+    out_db[~(ok & (out > 0))] = np.nan
+    return out_db.astype(np.float32, copy=False)
 
 
 def lee_filter_db(

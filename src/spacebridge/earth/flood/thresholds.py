@@ -213,6 +213,7 @@ def fit_two_gaussians(
 
 def _block_tile_hist(values: np.ndarray, valid: np.ndarray, tile_px: int, spec: MethodSpec) -> np.ndarray:
     """Histograms of one block, per tile of ``tile_px`` (the last row/column of tiles may be smaller)."""
+    values = values.astype(np.float32, copy=False)  # float16 inputs: bin arithmetic in float32
     h, w = values.shape
     ty, tx = -(-h // tile_px), -(-w // tile_px)
     nbins = spec.nbins

@@ -25,7 +25,7 @@ from spacebridge.earth.flood.pipeline import map_flood
 from spacebridge.earth.flood.products import FloodProducts, write_flood_products
 from spacebridge.earth.flood.result import FloodParams, OpticalInput, SarInput
 
-__all__ = ["FloodRequest", "run_flood"]
+__all__ = ["FloodRequest", "run_flood", "with_scene_grid"]
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +58,30 @@ def _applies_to_sar(sensor_id: str | None) -> bool:
     return get_sensor(sensor_id).is_sar
 
 
+def _needed_optical_bands(available: list[str]) -> list[str] | None:
+    """The bands the optical methods use: green + swir16 (MNDWI) or green + nir (NDWI), and the cloud band."""
+    water = ["green", "swir16"] if {"green", "swir16"} <= set(available) else ["green", "nir"]
+    if not set(water) <= set(available):
+        return None  # let compute_index name what is missing
+    return water + [b for b in ("scl", "qa_pixel") if b in available]
+
+
 def _open(src: str, *, sar: bool, request: FloodRequest) -> Any:
-    """Open one input; ``--sensor``/``--bands`` apply to the optical inputs, or to the SAR ones for a SAR sensor."""
+    """Open one input; ``--sensor``/``--bands`` apply to the optical inputs, or to the SAR ones for a SAR sensor.
+
+    Without a band map, an optical scene is opened with only the bands the methods use, so that the validity mask
+    (valid in every loaded band) does not read the other bands.
+    """
     from spacebridge.earth.load import open_scene
 
     mine = _applies_to_sar(request.sensor) == sar if request.sensor is not None else not sar
-    return open_scene(
-        src,
-        sensor=request.sensor if mine else None,
-        bands=request.bands if mine and request.bands else None,
-        aoi=request.aoi,
-    )
+    sensor = request.sensor if mine else None
+    bands = request.bands if mine and request.bands else None
+    if bands is None and not sar:
+        probe = open_scene(src, sensor=sensor, aoi=request.aoi, validate=False)
+        bands = _needed_optical_bands([str(b) for b in probe.data.data_vars])
+        sensor = sensor or probe.sensor.id
+    return open_scene(src, sensor=sensor, bands=bands, aoi=request.aoi)
 
 
 def _on_grid(scene: Any, ref: Any, role: str, align: bool) -> Any:
@@ -106,7 +119,15 @@ def _optical(scene: Any) -> OpticalInput:
 
     name = "MNDWI" if "swir16" in scene.data else "NDWI"
     valid = _cloud_valid(scene)
-    return OpticalInput(compute_index(name, scene.data, valid=valid), name.lower(), valid)
+    index = with_scene_grid(compute_index(name, scene.data, valid=valid), scene)
+    return OpticalInput(index, name.lower(), valid)
+
+
+def with_scene_grid(da: Any, scene: Any) -> Any:
+    """``da`` with the scene's grid coordinate (``spatial_ref`` and its CRS attributes), which index maths drops."""
+    if "spatial_ref" in scene.data.coords:
+        return da.assign_coords(spatial_ref=scene.data.coords["spatial_ref"])
+    return da
 
 
 def _sar(scene: Any) -> SarInput:
