@@ -138,7 +138,7 @@ def main() -> None:
             "flood",
             m_ours,
             m_base,
-            data=f"Spain 2019 S2 (B3,B8,B11) + S1 (VV,VH) tiled to {SIZE_PX}x{SIZE_PX} px ({SIZE_PX**2 / 1e6:.1f} Mpix)",
+            data=f"Spain 2019 S2 (B3,B8,B11) + S1 (VV,VH) tiled to {SIZE_PX}x{SIZE_PX} px",
             ours_water_km2=stats["water_km2"],
             ours_thresholds={t["method"]: t["value"] for t in stats["thresholds"]},  # type: ignore[index]
             baseline_water_share=round(water_share, 4),

@@ -1,4 +1,4 @@
-"""``spacebridge earth flood`` on the bundled Spain scenes, and each kind of bad input (exit code 2, nothing written)."""
+"""``spacebridge earth flood`` on the bundled Spain scenes, and each kind of bad input (exit code 2, no output)."""
 
 from __future__ import annotations
 
@@ -168,3 +168,12 @@ def test_pre_event_scene_identical_to_post_means_no_flood(examples_dir, tmp_path
     stats = json.loads((out / "stats.json").read_text())
     assert stats["change_methods"] == ["change-sar-vv", "change-sar-vh"]
     assert stats["flooded_km2"] < 0.01 * stats["water_km2"]
+
+
+@pytest.mark.slow
+def test_runs_on_a_local_dask_cluster(examples_dir, tmp_path):
+    out = tmp_path / "out"
+    assert _run("--sar", str(examples_dir / S1), "--workers", "2", "--out", str(out)) == 0
+    stats = json.loads((out / "stats.json").read_text())
+    assert [t["method"] for t in stats["thresholds"]] == ["sar-vv", "sar-vh"]
+    assert stats["water_km2"] > 1.0

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from spacebridge.cli.options import DaskOption, WorkersOption, execution_settings
 from spacebridge.core.errors import InvalidInputError
 
 __all__ = ["app", "parse_bands"]
@@ -111,6 +112,8 @@ def flood(
     min_area_px: Annotated[
         int, typer.Option("--min-area-px", min=1, help="Minimum mapping unit: smaller water patches become dry.")
     ] = 10,
+    dask: DaskOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Map water and flooded areas from a Sentinel-2 and/or Sentinel-1 scene (at least one of --optical, --sar).
 
@@ -126,6 +129,7 @@ def flood(
     Example: spacebridge earth flood --optical s2.tif --sar s1.tif --out flood-out
     """
     from spacebridge.core.atomic import staged_output_dir
+    from spacebridge.core.execution import execution
     from spacebridge.earth.flood.result import FloodParams
     from spacebridge.earth.flood.workflow import FloodRequest, run_flood
 
@@ -141,7 +145,8 @@ def flood(
         sensor=sensor, bands=parse_bands(bands), align=align, params=FloodParams(min_area_px=min_area_px),
     )  # fmt: skip
     inputs = sum(v is not None for v in (optical, sar, pre_optical, pre_sar))
-    with _progress(total=inputs + 9) as (progress, task), staged_output_dir(out) as stage:
+    settings = execution_settings(dask, workers)
+    with execution(settings), _progress(total=inputs + 9) as (progress, task), staged_output_dir(out) as stage:
 
         def step(label: str) -> None:
             progress.update(task, description=label, advance=1)
@@ -178,6 +183,8 @@ def index(
         str | None, typer.Option("--bands", help="Band roles when the file does not say: red=B4,nir=B8 (or numbers).")
     ] = None,
     aoi: Annotated[str | None, typer.Option("--aoi", help="GeoJSON polygon to crop to.")] = None,
+    dask: DaskOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Compute one spectral index on a scene and write it as a COG.
 
@@ -187,6 +194,7 @@ def index(
 
     Example: spacebridge earth index NDVI s2.tif --out ndvi.tif
     """
+    from spacebridge.core.execution import execution
     from spacebridge.earth import check_index, compute_index
     from spacebridge.earth.flood.workflow import with_scene_grid
     from spacebridge.earth.load import open_scene
@@ -194,7 +202,7 @@ def index(
 
     _require_file_or_url(src, "SRC")
     _require_file_or_url(aoi, "--aoi")
-    with _progress(total=3) as (progress, task):
+    with execution(execution_settings(dask, workers)), _progress(total=3) as (progress, task):
         progress.update(task, description=f"opening {src}", advance=1)
         scene = open_scene(src, sensor=sensor, bands=parse_bands(bands), aoi=aoi)
         check_index(scene.sensor, name)

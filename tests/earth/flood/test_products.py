@@ -84,7 +84,7 @@ def test_stac_item_validates_and_carries_the_lineage(products):
 
 def test_a_failure_leaves_the_output_folder_untouched(tmp_path):
     result = map_flood(sar=SarInput(vv_db=_vv()))
-    with pytest.raises(Exception, match="no georeferencing|no grid"), staged_output_dir(tmp_path) as stage:
+    with pytest.raises(Exception, match=r"no georeferencing|no grid"), staged_output_dir(tmp_path) as stage:
         write_flood_products(
             result, stage, lineage=Lineage("earth.flood"), item_id="x", datetime_utc="2020-01-01T00:00:00Z"
         )

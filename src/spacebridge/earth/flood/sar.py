@@ -5,9 +5,9 @@ local linear minimum-mean-square-error filter (Lee 1980) in its coefficient-of-v
 
     x̂ = z̄ + W·(z - z̄),   W = clip(1 - Cu² / Cz², 0, 1),   Cu² = 1 / ENL,   Cz² = var(z) / z̄²
 
-with local mean and variance over a square window (``scipy.ndimage.uniform_filter``). Invalid pixels (NaN or outside ``valid``) do not contribute to
-the local statistics (normalised convolution) and stay invalid; the image edge is mirrored. On dask arrays the
-blocks overlap by half a window so the result does not depend on the chunking.
+with local mean and variance over a square window (``scipy.ndimage.uniform_filter``). Invalid pixels (NaN or
+outside ``valid``) do not contribute to the local statistics (normalised convolution) and stay invalid; the image
+edge is mirrored. On dask arrays the blocks overlap by half a window so the result does not depend on the chunking.
 
 The default equivalent number of looks is 4.4, ESA's figure for Sentinel-1 IW GRD high-resolution products
 (Sentinel-1 User Handbook, GMES-S1OP-EOPG-TN-13-0001, table of product characteristics).

@@ -76,7 +76,7 @@ def _open(src: str, *, sar: bool, request: FloodRequest) -> Any:
 
     mine = _applies_to_sar(request.sensor) == sar if request.sensor is not None else not sar
     sensor = request.sensor if mine else None
-    bands = request.bands if mine and request.bands else None
+    bands: Any = request.bands if mine and request.bands else None
     if bands is None and not sar:
         probe = open_scene(src, sensor=sensor, aoi=request.aoi, validate=False)
         bands = _needed_optical_bands([str(b) for b in probe.data.data_vars])

@@ -1,16 +1,16 @@
 """Cloud-optimised GeoTIFF writer: ZSTD, internal tiles, overviews, nodata, written atomically.
 
-The raster is first written as an uncompressed tiled GeoTIFF in a private temporary folder beside the destination (from dask,
-chunk by chunk, in parallel, through ``dask.array.store``), then GDAL's COG driver copies it into the final layout
-(tiles, overviews, ghost header) and :func:`~spacebridge.core.atomic.atomic_path` renames it into place. A failure
-at any point leaves no partial file. rio-cogeo's ``cog_validate`` accepts the result (checked in the tests).
+The raster is first written as an uncompressed tiled GeoTIFF in a private temporary folder beside the destination
+(from dask one row of chunks at a time, computed in parallel by whatever scheduler is active), then GDAL's COG
+driver copies it into the final layout (tiles, overviews, ghost header) and
+:func:`~spacebridge.core.atomic.atomic_path` renames it into place. A failure at any point leaves no partial file.
+rio-cogeo's ``cog_validate`` accepts the result (checked in the tests).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,21 +26,18 @@ __all__ = ["COG_MEDIA_TYPE", "write_cog"]
 COG_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
 
 
-class _RasterWriter:
-    """A ``dask.array.store`` target writing 2-D blocks into one band of an open rasterio dataset."""
+def _write_band(dst: Any, data: Any, dtype: np.dtype[Any]) -> None:
+    """Write a numpy array, or a dask array one row of chunks at a time (any scheduler, bounded memory)."""
+    from rasterio.windows import Window
 
-    def __init__(self, dataset: Any, band: int) -> None:
-        self.dataset = dataset
-        self.band = band
-        self.lock = threading.Lock()
-
-    def __setitem__(self, key: tuple[slice, slice], block: np.ndarray) -> None:
-        from rasterio.windows import Window
-
-        rows, cols = key
-        window = Window.from_slices(rows, cols, height=self.dataset.height, width=self.dataset.width)
-        with self.lock:
-            self.dataset.write(block, self.band, window=window)
+    if not hasattr(data, "dask"):
+        dst.write(np.asarray(data, dtype=dtype), 1)
+        return
+    top = 0
+    for rows in data.chunks[0]:
+        block = np.asarray(data[top : top + rows].astype(dtype).compute())
+        dst.write(block, 1, window=Window(0, top, block.shape[1], rows))
+        top += rows
 
 
 def _grid(da: xr.DataArray) -> tuple[Any, Any]:
@@ -88,7 +85,6 @@ def write_cog(
     level
         ZSTD compression level.
     """
-    import dask.array as dsa
     import rasterio
     import rasterio.shutil
 
@@ -111,11 +107,7 @@ def write_cog(
             "blockysize": blocksize_px, "bigtiff": "IF_SAFER",
         }  # fmt: skip
         with rasterio.open(staging, "w", **profile) as dst:
-            data = da.data
-            if hasattr(data, "dask"):
-                dsa.store(data.astype(dtype), _RasterWriter(dst, 1), lock=False)  # type: ignore[arg-type]
-            else:
-                dst.write(np.asarray(data, dtype=dtype), 1)
+            _write_band(dst, da.data, dtype)
             if description:
                 dst.set_band_description(1, description)
             if tags:
