@@ -200,24 +200,39 @@ def _check_inputs(
     _check_same_grid(arrays)
 
 
-def _persisted(cands: list[_Candidate], params: FloodParams) -> list[_Candidate]:
-    """The candidates' variables computed once and kept in memory as float16 (NaN = invalid), when they are lazy.
+def _on_cluster() -> bool:
+    """Whether a ``distributed`` client is the active scheduler."""
+    try:
+        from distributed import default_client
 
-    float16 keeps 11 significant bits: 0.0005 on water indices and at most 0.016 dB on backscatter in [-32, 32] dB,
-    well below the histogram bins (0.005 and 0.1 dB) that choose the thresholds.
+        default_client()
+    except (ImportError, ValueError):
+        return False
+    return True
+
+
+def _compact(cands: list[_Candidate], params: FloodParams) -> list[_Candidate]:
+    """The thresholded variables as float16 (NaN = invalid), kept in memory when lazy and small enough.
+
+    Every path (numpy, lazy, persisted, tiled on a cluster) thresholds the same float16 values, so their maps are
+    identical bit for bit. float16 keeps 11 significant bits: 0.0005 on water indices and at most 0.016 dB on
+    backscatter in [-32, 32] dB, far below the histogram bins (0.005 and 0.1 dB) that choose the thresholds.
+    Persisting means a dask-backed scene is read and filtered once instead of twice.
     """
     import dask
     import dask.array as da
 
-    lazy = any(isinstance(v.data, da.Array) for _, v, _ in cands)
-    nbytes = sum(2 * v.size for _, v, _ in cands)
-    wanted = params.persist if params.persist is not None else nbytes <= params.persist_max_bytes
-    if not (lazy and wanted):
-        return cands
     compact = [v.where(m).astype(np.float16) for _, v, m in cands]
-    kept = dask.persist(*compact)
-    log.info("persisted %d variables (%.0f MB) in memory", len(kept), nbytes / 1e6)
-    return [(s, k, k.notnull()) for (s, _, _), k in zip(cands, kept, strict=True)]
+    lazy = any(isinstance(v.data, da.Array) for v in compact)
+    nbytes = sum(2 * v.size for v in compact)
+    if params.persist is not None:
+        wanted = params.persist
+    else:  # on a cluster the caller owns the graph (tiled jobs ship it whole): keep it lazy
+        wanted = nbytes <= params.persist_max_bytes and not _on_cluster()
+    if lazy and wanted:
+        compact = list(dask.persist(*compact))
+        log.info("persisted %d variables (%.0f MB) in memory", len(compact), nbytes / 1e6)
+    return [(s, k, k.notnull()) for (s, _, _), k in zip(cands, compact, strict=True)]
 
 
 def _thresholds(cands: list[_Candidate], params: FloodParams, warned: list[str]) -> list[ThresholdChoice]:
@@ -314,7 +329,7 @@ def _map_flood(
     pre_bands = _sar_bands(pre_sar, params) if pre_sar is not None else {}
     water_cands = _water_candidates(optical, post_bands)
     change_cands = _change_candidates(optical, pre_optical, post_bands, pre_bands)
-    persisted = _persisted(water_cands + change_cands, params)
+    persisted = _compact(water_cands + change_cands, params)
     water_cands, change_cands = persisted[: len(water_cands)], persisted[len(water_cands) :]
     choices = _thresholds(water_cands + change_cands, params, warned)
     water_choices, change_choices = choices[: len(water_cands)], choices[len(water_cands) :]

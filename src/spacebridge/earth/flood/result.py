@@ -58,7 +58,8 @@ class FloodParams:
     """Thresholds fixed by the user, by method id (``"sar-vv"``, ``"optical-mndwi"``...); skip the search."""
     persist: bool | None = None
     """Keep the thresholded variables in memory (float16) between the histogram pass and the mapping pass, so
-    that dask-backed scenes are read and filtered once. ``None``: when they fit in ``persist_max_bytes``."""
+    that dask-backed scenes are read and filtered once. ``None``: when they fit in ``persist_max_bytes`` and no
+    ``distributed`` client is active."""
     persist_max_bytes: int = 1_500_000_000
 
     def to_dict(self) -> dict[str, Any]:
