@@ -7,8 +7,9 @@ Everything is written into a staging folder and published only when complete
 - ``options.csv``: totals per option (GEO-only, LEO-only, hybrid);
 - ``summary_adm1.csv``, ``summary_adm2.csv``: per oblast / district and option;
 - ``rollout_<option>.csv``: the ranked rollout (settlements connected within the horizon);
-- ``settlements.geojson`` (points) and, with boundaries, ``adm1.geojson`` (oblast polygons with the hybrid
-  option's figures): layers for the web map;
+- ``settlements.geojson`` (points with each option's system, throughput, CAPEX and rollout year and rank) and,
+  with boundaries, ``adm1.geojson`` (oblast polygons with the hybrid option's figures): layers for the web map
+  (served by the API, :mod:`spacebridge.connect.plan_folders`);
 - ``map.png``: the hybrid option's system per settlement over the oblast boundaries;
 - ``scenario.yaml`` (the merged scenario actually used) and ``plan.json`` (lineage: inputs, parameters,
   model versions, timings).
@@ -27,7 +28,7 @@ from spacebridge.connect.plan import Plan
 from spacebridge.core.atomic import staged_output_dir
 from spacebridge.core.provenance import InputRef, Lineage, package_versions
 
-__all__ = ["options_table", "plan_table", "read_boundaries", "summary_table", "write_plan"]
+__all__ = ["options_table", "plan_table", "read_boundaries", "summary_table", "system_colours", "write_plan"]
 
 PALETTE = {"geo": ("#1f77b4", "#17becf", "#2ca02c"), "leo": ("#ff7f0e", "#d62728", "#9467bd")}
 
@@ -119,10 +120,7 @@ def _map_png(path: Path, table: pd.DataFrame, plan: Plan, boundaries: dict[str, 
     fig, ax = plt.subplots(figsize=(11, 6.5), dpi=110)
     if "adm1" in boundaries:
         boundaries["adm1"].boundary.plot(ax=ax, color="#555555", linewidth=0.6)
-    colours = {"none": "#bbbbbb"}
-    for kind in ("geo", "leo"):
-        ids = [s.id for s in plan.scenario.systems if s.kind == kind]
-        colours.update({sid: PALETTE[kind][i % len(PALETTE[kind])] for i, sid in enumerate(ids)})
+    colours = system_colours([(s.id, s.kind) for s in plan.scenario.systems])
     system = table["hybrid_system"]
     size = np.clip(np.sqrt(table["population"].to_numpy()) / 6.0, 1.0, 40.0)
     for sid, colour in colours.items():
@@ -140,23 +138,19 @@ def _map_png(path: Path, table: pd.DataFrame, plan: Plan, boundaries: dict[str, 
     plt.close(fig)
 
 
+_POINT_FIELDS = ("id", "name", "population", "population_estimated", "adm1", "adm2", "demand_mbps")
+_OPTION_FIELDS = ("system", "served_mbps", "capex_usd", "rollout_year", "rollout_rank")
+
+
 def _geojson_points(table: pd.DataFrame) -> dict[str, Any]:
-    keep = [
-        "id",
-        "name",
-        "population",
-        "population_estimated",
-        "adm1",
-        "adm2",
-        "demand_mbps",
-        "hybrid_system",
-        "hybrid_served_mbps",
-        "hybrid_capex_usd",
-        "hybrid_rollout_year",
-        "geo_only_system",
-        "leo_only_system",
-    ]
-    props = table[keep].astype(object).where(table[keep].notna(), None).to_dict(orient="records")
+    """Settlement points with, per option, the system chosen, throughput, CAPEX and rollout year and rank."""
+    keep = [*_POINT_FIELDS, *(f"{o}_{f}" for o in ("geo_only", "leo_only", "hybrid") for f in _OPTION_FIELDS)]
+    sub = table[keep].copy()
+    for column in ("demand_mbps", "geo_only_served_mbps", "leo_only_served_mbps", "hybrid_served_mbps"):
+        sub[column] = sub[column].round(3)
+    for column in ("geo_only_capex_usd", "leo_only_capex_usd", "hybrid_capex_usd"):
+        sub[column] = sub[column].round(0)
+    props = sub.astype(object).where(sub.notna(), None).to_dict(orient="records")
     return {
         "type": "FeatureCollection",
         "features": [
@@ -165,6 +159,15 @@ def _geojson_points(table: pd.DataFrame) -> dict[str, Any]:
             for x, y, p in zip(table["lon"], table["lat"], props, strict=True)
         ],
     }  # fmt: skip
+
+
+def system_colours(systems: list[tuple[str, str]]) -> dict[str, str]:
+    """Map colour per system id from ``(id, kind)`` pairs: blues and greens for GEO, warm colours for LEO."""
+    colours = {"none": "#bbbbbb"}
+    for kind in ("geo", "leo"):
+        ids = [sid for sid, k in systems if k == kind]
+        colours.update({sid: PALETTE[kind][i % len(PALETTE[kind])] for i, sid in enumerate(ids)})
+    return colours
 
 
 def write_plan(

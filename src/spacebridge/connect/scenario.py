@@ -127,6 +127,10 @@ class Scenario:
 
 
 _SHELLS = {"starlink-like": STARLINK_LIKE, "oneweb-like": ONEWEB_LIKE}
+MAX_YEARS = 100
+"""Longest rollout horizon, years (each year is one budget round)."""
+MAX_LIST = 20
+"""Most systems, availability targets or mean-throughput percentages (each one costs link budgets)."""
 
 
 def _fail(path: str, message: str, hint: str = "Fix the scenario file", **context: Any) -> ConfigurationError:
@@ -246,9 +250,11 @@ def _validate(s: Scenario) -> None:
         ("demand.busy_hour_concurrency", 0.0 <= s.demand.busy_hour_concurrency <= 1.0, "in [0, 1]"),
         ("demand.persons_per_household", s.demand.persons_per_household > 0, "positive"),
         ("rollout.yearly_budget_usd", s.rollout.yearly_budget_usd > 0, "positive"),
-        ("rollout.years", s.rollout.years > 0, "positive"),
-        ("systems", len(s.systems) > 0 and len({x.id for x in s.systems}) == len(s.systems),
-         "a non-empty list with unique ids"),
+        ("rollout.years", 0 < s.rollout.years <= MAX_YEARS, f"in [1, {MAX_YEARS}]"),
+        ("availability_targets_percent", len(s.availability_targets_percent) <= MAX_LIST, f"at most {MAX_LIST} values"),
+        ("mean_throughput_p_percent", len(s.mean_throughput_p_percent) <= MAX_LIST, f"at most {MAX_LIST} values"),
+        ("systems", 0 < len(s.systems) <= MAX_LIST and len({x.id for x in s.systems}) == len(s.systems),
+         f"a non-empty list of at most {MAX_LIST} systems with unique ids"),
     ]  # fmt: skip
     for i, sys in enumerate(s.systems):
         p = f"systems[{i}]"
@@ -280,7 +286,10 @@ def scenario_from_dict(data: Mapping[str, Any], *, base: Mapping[str, Any] | Non
         if not isinstance(data["systems"], list):
             raise _fail("systems", "expected a list of systems")
         merged["systems"] = [
-            _merge(defaults.get(s.get("id"), {}), s) if isinstance(s, Mapping) else s for s in data["systems"]
+            _merge(defaults.get(s["id"], {}) if isinstance(s.get("id"), str) else {}, s)
+            if isinstance(s, Mapping)
+            else s
+            for s in data["systems"]
         ]
     scenario: Scenario = _dataclass(Scenario, merged, "")
     scenario = dataclasses.replace(scenario, raw=merged)
