@@ -108,7 +108,12 @@ def _drought(ctx: DemoContext, out: Path) -> dict[str, Any]:
     a1.plot(t, comp.values, "o-", color="green", label="monthly NDVI (max-value composite)")
     a1.set_ylabel("NDVI")
     a1.legend(fontsize=8)
-    a2.bar(t, np.nan_to_num(z), width=20, color=np.where(np.nan_to_num(z) < 0, "firebrick", "seagreen"))
+    a2.bar(
+        t,
+        np.nan_to_num(z),
+        width=np.timedelta64(20, "D"),
+        color=np.where(np.nan_to_num(z) < 0, "firebrick", "seagreen"),
+    )
     a2.axhline(0, color="black", linewidth=0.5)
     a2.set_ylabel("z-score")
     fig.tight_layout()
