@@ -220,3 +220,85 @@ def passes(
     kept = [p for p in result.passes if not visible_only or (p.sunlit and p.observer_dark)]
     atomic_write_text(out, json.dumps([p.to_json() for p in kept], indent=1) + "\n")
     typer.echo(f"wrote {len(kept)} passes of {len(catalog)} satellites to {out}")
+
+
+_REQUEST_FORMAT = (
+    '{"site": "tien-shan", "telescope": null, "night": "YYYY-MM-DD" (local evening date), "slew_rate_deg_s": 1.0, '
+    '"requests": [{"id", "ra_deg", "dec_deg", "duration_s", "priority" (higher is more important), "max_airmass", '
+    '"min_moon_separation_deg", "twilight": "astronomical"|"nautical"|"civil"}]}'
+)
+
+_OUT_HELP = 'Schedule (JSON): {"scheduled": [{id, start_utc, end_utc}], "unscheduled": [{id, reason}]}, ISO 8601 UTC.'
+
+_OUT_HELP = 'Schedule (JSON): {"scheduled": [{id, start_utc, end_utc}], "unscheduled": [{id, reason}]}, ISO 8601 UTC.'
+
+
+@app.command("schedule")
+def schedule(
+    requests: Annotated[
+        Path,
+        typer.Option("--requests", help=f"Request file (JSON): {_REQUEST_FORMAT}.", dir_okay=False),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help=_OUT_HELP, dir_okay=False),
+    ],
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Also write the schedule as CSV.")] = None,
+    timeline: Annotated[
+        Path | None, typer.Option("--timeline", help="Also draw the night timeline (PNG or SVG from the suffix).")
+    ] = None,
+    altitude: Annotated[
+        Path | None, typer.Option("--altitude-chart", help="Also draw the scheduled targets' altitudes (PNG/SVG).")
+    ] = None,
+    polish: Annotated[
+        bool, typer.Option("--polish/--no-polish", help="Polish the heuristic schedule with OR-Tools CP-SAT.")
+    ] = False,
+    polish_time_limit_s: Annotated[
+        float, typer.Option("--polish-time-limit-s", min=0.1, help="Time limit of the CP-SAT polish (seconds).")
+    ] = 10.0,
+) -> None:
+    """Schedule one night: the most valuable blocks that meet every constraint at every instant.
+
+    The night runs between the evening and morning twilights the requests accept. Blocks are never shortened;
+    consecutive blocks are separated by the slew (great-circle separation / slew rate). Every request left out
+    gets a reason: no darkness, never visible, Moon, window too short, or outranked by named requests.
+    """
+    import json
+
+    from rich.console import Console
+
+    from spacebridge.core.atomic import atomic_path, atomic_write_text
+    from spacebridge.core.errors import MalformedInputError
+    from spacebridge.sky.frames import use_offline_iers
+    from spacebridge.sky.request_file import request_set_from_json
+    from spacebridge.sky.scheduler.export import schedule_csv, schedule_document
+    from spacebridge.sky.scheduler.plan import PlanOptions, plan_night
+
+    use_offline_iers()
+    console = Console(stderr=True)
+    try:
+        text = requests.read_bytes()
+    except OSError as exc:
+        raise MalformedInputError(
+            f"cannot read the request file {requests}: {exc.strerror}",
+            hint="Check the path given to --requests",
+            path=str(requests),
+        ) from exc
+    request_set = request_set_from_json(text, source=str(requests))
+    with console.status(f"scheduling {len(request_set.requests)} requests at {request_set.site} ..."):
+        result = plan_night(request_set, options=PlanOptions(polish=polish, polish_time_limit_s=polish_time_limit_s))
+    atomic_write_text(out, json.dumps(schedule_document(result), indent=2) + "\n")
+    if csv_out is not None:
+        atomic_write_text(csv_out, schedule_csv(result))
+    for path, kind in ((timeline, "timeline"), (altitude, "altitude")):
+        if path is not None:
+            from spacebridge.sky.charts import altitude_chart, timeline_chart
+
+            fig = timeline_chart(result) if kind == "timeline" else altitude_chart(result)
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format=path.suffix.lstrip(".").lower() or "png", dpi=150)
+    gap = f", CP-SAT gap {100 * result.polish.gap:.2f} %" if result.polish else ""
+    console.print(
+        f"[green]scheduled {len(result.scheduled)} of {len(request_set.requests)} requests[/green] "
+        f"(value {result.value:.2f} priority-hours{gap}) -> {out}"
+    )

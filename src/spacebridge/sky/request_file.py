@@ -11,6 +11,8 @@ Optional extensions, inspired by LCO's request language: top-level ``proposals``
 ``overheads`` (``{"setup_s", "readout_s", "filter_change_s"}``); per request ``name``, ``proposal``, ``group``,
 ``windows`` (``[{"start_utc", "end_utc"}]``), ``cadence`` (``{"start_utc", "end_utc", "period_s", "jitter_s"}``) and
 ``exposures`` (``[{"filter", "exposure_s", "count"}]``, used for the duration when ``duration_s`` is absent).
+A request with a cadence becomes one request per visit, with ids ``"<id>#1"``, ``"<id>#2"``, ... (as LCO expands a
+cadence into a request group).
 
 Every problem in the file is collected and reported at once; each names the request id and the field.
 The parser is pure (a mapping in, a request set out); reading the file is the command line's job.
@@ -22,6 +24,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from spacebridge.core.errors import MalformedInputError, OutOfRangeError
@@ -107,12 +110,14 @@ def _utc(value: Any, where: str, key: str, problems: _Problems) -> dt.datetime |
     return parsed.astimezone(dt.UTC)
 
 
-def _windows(doc: Mapping[str, Any], where: str, problems: _Problems) -> tuple[Window, ...]:
+def _windows(doc: Mapping[str, Any], where: str, problems: _Problems) -> tuple[tuple[Window, ...], tuple[Window, ...]]:
+    """The request's explicit windows, and the windows of its cadence (one visit each)."""
     out: list[Window] = []
+    visits: tuple[Window, ...] = ()
     raw = doc.get("windows") or []
     if not isinstance(raw, list):
         problems.add(where, "windows", raw, "must be a list of {'start_utc', 'end_utc'} objects")
-        return ()
+        return (), ()
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping):
             problems.add(where, f"windows[{i}]", item, "must be an object with 'start_utc' and 'end_utc'")
@@ -128,7 +133,9 @@ def _windows(doc: Mapping[str, Any], where: str, problems: _Problems) -> tuple[W
     if cadence is not None:
         if not isinstance(cadence, Mapping):
             problems.add(where, "cadence", cadence, "must be an object {start_utc, end_utc, period_s, jitter_s}")
-            return tuple(out)
+            return tuple(out), ()
+        if out:
+            problems.add(where, "cadence", cadence, "cannot be combined with 'windows'; give one or the other")
         start = _utc(cadence.get("start_utc"), where, "cadence.start_utc", problems)
         end = _utc(cadence.get("end_utc"), where, "cadence.end_utc", problems)
         period = _number(cadence, "period_s", f"{where} cadence", problems)
@@ -136,8 +143,10 @@ def _windows(doc: Mapping[str, Any], where: str, problems: _Problems) -> tuple[W
         _check_range(period, 0.0, math.inf, where, "cadence.period_s", problems, lo_open=True)
         _check_range(jitter, 0.0, math.inf, where, "cadence.jitter_s", problems, lo_open=True)
         if start and end and period and jitter and period > 0 and jitter > 0:
-            out.extend(Cadence(start, end, period, jitter).windows())
-    return tuple(sorted(out, key=lambda w: w.start_utc))
+            visits = Cadence(start, end, period, jitter).windows()
+            if not visits:
+                problems.add(where, "cadence", cadence, "gives no visit between its start_utc and end_utc")
+    return tuple(sorted(out, key=lambda w: w.start_utc)), visits
 
 
 def _exposures(doc: Mapping[str, Any], where: str, problems: _Problems) -> tuple[Exposure, ...]:
@@ -187,10 +196,11 @@ def _duration(doc: Mapping[str, Any], where: str, problems: _Problems, overheads
     return duration
 
 
-def _request(doc: Any, index: int, ctx: dict[str, Any], problems: _Problems) -> Request | None:
+def _request(doc: Any, index: int, ctx: dict[str, Any], problems: _Problems) -> list[Request]:
+    """The request, or one request per visit when it has a cadence (ids ``"<id>#1"``, ``"<id>#2"``, ...)."""
     if not isinstance(doc, Mapping):
         problems.add(f"requests[{index}]", "(whole entry)", doc, "must be a JSON object")
-        return None
+        return []
     rid = doc.get("id")
     if isinstance(rid, bool) or not isinstance(rid, str | int) or (isinstance(rid, str) and not rid.strip()):
         problems.add(f"requests[{index}]", "id", rid, "is missing or not a non-empty string or integer")
@@ -214,10 +224,10 @@ def _request(doc: Any, index: int, ctx: dict[str, Any], problems: _Problems) -> 
     for key, known in (("proposal", ctx["proposals"]), ("group", ctx["groups"])):
         if doc.get(key) is not None and doc[key] not in known:
             problems.add(where, key, doc[key], f"names no entry of the top-level '{key}s' list {sorted(known)}")
-    windows = _windows(doc, where, problems)
+    windows, visits = _windows(doc, where, problems)
     values = (rid, ra, dec, duration, priority, airmass, moon)
     if any(v is None for v in values) or twilight not in TWILIGHT_SUN_ALTITUDE_DEG or len(problems.items):
-        return None
+        return []
     name = doc.get("name")
     target = Target(
         name=str(name) if name else str(rid),
@@ -226,7 +236,7 @@ def _request(doc: Any, index: int, ctx: dict[str, Any], problems: _Problems) -> 
         pm_ra_cosdec_mas_yr=float(doc.get("pm_ra_cosdec_mas_yr") or 0.0),
         pm_dec_mas_yr=float(doc.get("pm_dec_mas_yr") or 0.0),
     )
-    return Request(
+    request = Request(
         id=rid,  # type: ignore[arg-type]
         target=target,
         duration_s=float(duration),  # type: ignore[arg-type]
@@ -237,6 +247,9 @@ def _request(doc: Any, index: int, ctx: dict[str, Any], problems: _Problems) -> 
         proposal_id=doc.get("proposal"),
         group_id=doc.get("group"),
     )
+    if not visits:
+        return [request]
+    return [replace(request, id=f"{rid}#{k}", windows=(w,)) for k, w in enumerate(visits, start=1)]
 
 
 def _proposals(raw: Any, problems: _Problems) -> tuple[Proposal, ...]:
@@ -300,7 +313,7 @@ def parse_request_set(doc: Any) -> RequestSet:
     if not isinstance(site, str) or not site:
         problems.add("request file", "site", site, "is missing; give a site id such as 'tien-shan'")
     night = _night(doc.get("night"), problems)
-    slew = _number(doc, "slew_rate_deg_s", "request file", problems, default=1.0)
+    slew = _number(doc, "slew_rate_deg_s", "request file", problems, default=None)
     _check_range(slew, 0.0, math.inf, "request file", "slew_rate_deg_s", problems, lo_open=True)
     telescope = doc.get("telescope")
     if telescope is not None and not isinstance(telescope, str):
@@ -315,9 +328,7 @@ def parse_request_set(doc: Any) -> RequestSet:
     ctx = {"overheads": overheads, "proposals": {p.id for p in proposals}, "groups": {g.id for g in groups}}
     requests = []
     for i, item in enumerate(raw_requests):
-        request = _request(item, i, ctx, problems)
-        if request is not None:
-            requests.append(request)
+        requests.extend(_request(item, i, ctx, problems))
     seen: dict[str, int] = {}
     for i, item in enumerate(raw_requests):
         key = str(item.get("id")) if isinstance(item, Mapping) else None
@@ -330,7 +341,7 @@ def parse_request_set(doc: Any) -> RequestSet:
         site=site,  # type: ignore[arg-type]
         night=night,  # type: ignore[arg-type]
         requests=tuple(requests),
-        slew_rate_deg_s=float(slew),  # type: ignore[arg-type]
+        slew_rate_deg_s=slew,
         telescope=telescope,
         proposals=proposals,
         groups=groups,
@@ -350,4 +361,3 @@ def request_set_from_json(text: str | bytes, *, source: str = "request file") ->
             column=exc.colno,
         ) from exc
     return parse_request_set(doc)
-

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from spacebridge.core.errors import OutOfRangeError
+from spacebridge.sky.night import TWILIGHT_SUN_ALTITUDE_DEG as _NIGHT_LEVELS
 
 __all__ = [
     "TWILIGHT_SUN_ALTITUDE_DEG",
@@ -41,8 +42,8 @@ __all__ = [
 
 Twilight = Literal["civil", "nautical", "astronomical"]
 
-TWILIGHT_SUN_ALTITUDE_DEG: dict[str, float] = {"civil": -6.0, "nautical": -12.0, "astronomical": -18.0}
-"""Sun altitude (geometric, centre of the disc) below which each twilight ends (US Naval Observatory definitions)."""
+TWILIGHT_SUN_ALTITUDE_DEG: dict[str, float] = {k: _NIGHT_LEVELS[k] for k in ("civil", "nautical", "astronomical")}
+"""Sun altitude (geometric, centre of the disc) below which a request may be observed, per twilight name."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def exposure_sequence_duration_s(exposures: tuple[Exposure, ...], overheads: Ove
     >>> exposure_sequence_duration_s(
     ...     (Exposure("g", 60.0, 2), Exposure("r", 30.0)), Overheads(setup_s=90.0, readout_s=10.0, filter_change_s=5.0)
     ... )
-    270.0
+    280.0
     """
     total = overheads.setup_s
     previous: str | None = None
@@ -214,7 +215,8 @@ class RequestSet:
     night: dt.date
     """Local calendar date of the evening the night starts."""
     requests: tuple[Request, ...]
-    slew_rate_deg_s: float = 1.0
+    slew_rate_deg_s: float | None = None
+    """Slew rate; ``None``: the telescope's, or 1 deg/s without a telescope."""
     telescope: str | None = None
     proposals: tuple[Proposal, ...] = ()
     groups: tuple[RequestGroup, ...] = ()
@@ -230,5 +232,5 @@ class RequestSet:
         out: dict[str, list[str]] = {}
         for request in self.requests:
             if request.group_id in singles:
-                out.setdefault(request.group_id, []).append(request.key)  # type: ignore[arg-type]
+                out.setdefault(request.group_id, []).append(request.key)
         return {k: tuple(v) for k, v in out.items()}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -180,7 +180,9 @@ def schedule_night(problem: NightProblem, *, options: HeuristicOptions | None = 
     timer = Timer(problem)
     fits = problem.fits()
     constructed = []
-    for construct in (_fill_by_priority, *(partial(_fill_by_ratio, exponent=e) for e in _EXPONENTS)):
+    constructions: list[Callable[[_State, np.ndarray], None]] = [_fill_by_priority]
+    constructions += [partial(_fill_by_ratio, exponent=e) for e in _EXPONENTS]
+    for construct in constructions:
         state = _State(problem, timer)
         construct(state, fits)
         _fill_by_ratio(state, fits)

@@ -62,16 +62,16 @@ def _hint(
     """A complete hint (every literal) from the heuristic's plan, so CP-SAT starts from a full solution."""
     chosen = set(start.order)
     for i, lit in present.items():
-        model.AddHint(lit, i in chosen)
+        model.add_hint(lit, i in chosen)
     hinted_starts = dict(zip(start.order, start.start_s, strict=True))
     for i, var in starts.items():
-        model.AddHint(var, int(hinted_starts.get(i, first[i])))
+        model.add_hint(var, int(hinted_starts.get(i, first[i])))
     used = set(zip(start.order, start.order[1:], strict=False))
     if start.order:
         used |= {(-1, start.order[0]), (start.order[-1], -1)}
     for key, lit in (arcs | depot).items():
-        model.AddHint(lit, key in used)
-    model.AddHint(empty, not start.order)
+        model.add_hint(lit, key in used)
+    model.add_hint(empty, not start.order)
 
 
 def polish_night(
@@ -103,38 +103,38 @@ def polish_night(
     for i in cands:
         occ = int(problem.occupancy_s[i])
         spans = [[int(a), int(b) - occ] for a, b in problem.windows[i] if b - a >= occ]
-        present[i] = model.NewBoolVar(f"p{i}")
-        starts[i] = model.NewIntVarFromDomain(cp_model.Domain.FromIntervals(spans), f"s{i}")
-        intervals.append(model.NewOptionalFixedSizeIntervalVar(starts[i], occ, present[i], f"iv{i}"))
-    model.AddNoOverlap(intervals)
+        present[i] = model.new_bool_var(f"p{i}")
+        starts[i] = model.new_int_var_from_domain(cp_model.Domain.from_intervals(spans), f"s{i}")
+        intervals.append(model.new_optional_fixed_size_interval_var(starts[i], occ, present[i], f"iv{i}"))
+    model.add_no_overlap(intervals)
     lo = {i: int(min(a for a, b in problem.windows[i] if b - a >= problem.occupancy_s[i])) for i in cands}
     hi = {i: int(max(b for a, b in problem.windows[i] if b - a >= problem.occupancy_s[i])) for i in cands}
     node = {i: k + 1 for k, i in enumerate(cands)}
-    empty = model.NewBoolVar("empty")
-    arcs: list[tuple[int, int, cp_model.IntVar]] = [(0, 0, empty)]
-    arc_lit: dict[tuple[int, int], cp_model.IntVar] = {}
-    depot_lits: dict[tuple[int, int], cp_model.IntVar] = {}
+    empty = model.new_bool_var("empty")
+    arcs: list[tuple[int, int, Any]] = [(0, 0, empty)]
+    arc_lit: dict[tuple[int, int], Any] = {}
+    depot_lits: dict[tuple[int, int], Any] = {}
     for i in cands:
         arcs.append((node[i], node[i], present[i].Not()))
         for a, b, key in ((0, node[i], (-1, i)), (node[i], 0, (i, -1))):
-            lit = model.NewBoolVar(f"a{a}_{b}")
+            lit = model.new_bool_var(f"a{a}_{b}")
             arcs.append((a, b, lit))
             depot_lits[key] = lit
-            model.AddImplication(lit, present[i])
+            model.add_implication(lit, present[i])
         for j in cands:
             slew = int(problem.slew_s[i, j])
             if i == j or lo[i] + int(problem.occupancy_s[i]) + slew + int(problem.occupancy_s[j]) > hi[j]:
                 continue
-            lit = model.NewBoolVar(f"a{i}_{j}")
+            lit = model.new_bool_var(f"a{i}_{j}")
             arcs.append((node[i], node[j], lit))
             arc_lit[i, j] = lit
-            model.Add(starts[j] >= starts[i] + int(problem.occupancy_s[i]) + slew).OnlyEnforceIf(lit)
-    model.AddCircuit(arcs)
+            model.add(starts[j] >= starts[i] + int(problem.occupancy_s[i]) + slew).only_enforce_if(lit)
+    model.add_circuit(arcs)
     for group in np.unique(problem.exclusive[problem.exclusive >= 0]):
         members = [present[i] for i in cands if problem.exclusive[i] == group]
         if len(members) > 1:
-            model.AddAtMostOne(members)
-    model.Maximize(sum(int(coef[i]) * present[i] for i in cands))
+            model.add_at_most_one(members)
+    model.maximize(sum(int(coef[i]) * present[i] for i in cands))
 
     _hint(model, start, present, starts, lo, arc_lit, depot_lits, empty)
 
@@ -143,18 +143,18 @@ def polish_night(
     solver.parameters.num_workers = int(num_workers)
     solver.parameters.random_seed = int(seed)
     solver.parameters.cp_model_probing_level = 0  # probing 30,000 arc literals costs seconds and gains little here
-    status = solver.Solve(model)
-    status_name = solver.StatusName(status)
+    status = solver.solve(model)
+    status_name = solver.status_name(status)
     plan = start
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        order = sorted((i for i in cands if solver.Value(present[i])), key=lambda i: solver.Value(starts[i]))
+        order = sorted((i for i in cands if solver.value(present[i])), key=lambda i: solver.value(starts[i]))
         times = forward_starts(problem, order)
         value = float(problem.value[order].sum()) if order else 0.0
         if all(s < INF for s in times) and value > start.value + 1e-12:
             plan = NightPlan(tuple(order), tuple(times), value, method="cp-sat")
     start_coef = float(coef[list(start.order)].sum()) if start.order else 0.0
     plan_coef = float(coef[list(plan.order)].sum()) if plan.order else 0.0
-    bound_coef = float(solver.BestObjectiveBound()) if status_name != "UNKNOWN" else float(coef[cands].sum())
+    bound_coef = float(solver.best_objective_bound) if status_name != "UNKNOWN" else float(coef[cands].sum())
     bound_coef = max(bound_coef, plan_coef, start_coef)
     scale = plan.value / plan_coef if plan_coef else 1.0 / (_SCALE * 3600.0)
     gap = (bound_coef - plan_coef) / bound_coef if bound_coef > 0 else 0.0

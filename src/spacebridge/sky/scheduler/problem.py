@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,8 +30,8 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
-def _frozen(a: npt.ArrayLike, dtype: type) -> npt.NDArray:
-    out = np.array(a, dtype=dtype)  # a copy: the problem never shares memory with its inputs
+def _frozen(a: npt.ArrayLike, dtype: type) -> npt.NDArray[Any]:
+    out: npt.NDArray[Any] = np.array(a, dtype=dtype)  # a copy: the problem never shares memory with its inputs
     out.setflags(write=False)
     return out
 
@@ -82,7 +83,7 @@ def windows_from_mask(times_s: npt.ArrayLike, mask: npt.ArrayLike) -> list[IntAr
     padded[:, 1:-1] = m
     edges = np.diff(padded, axis=1)
     rows_up, cols_up = np.nonzero(edges == 1)
-    rows_down, cols_down = np.nonzero(edges == -1)
+    _, cols_down = np.nonzero(edges == -1)
     out: list[IntArray] = [np.empty((0, 2), dtype=np.int64) for _ in range(m.shape[0])]
     if rows_up.size:
         starts, ends = times[cols_up], times[cols_down - 1]
