@@ -43,7 +43,8 @@ def partner_usage(request_set: RequestSet, scheduled: Iterable[Request]) -> tupl
     >>> from spacebridge.sky.requests import Constraints, Proposal, Request, RequestSet, Target
     >>> import datetime as dt
     >>> c = Constraints(2.0, 30.0, "astronomical")
-    >>> reqs = (Request("a", Target("a", 0, 0), 3600, 1, c, proposal_id="p"), Request("b", Target("b", 0, 0), 1800, 1, c))
+    >>> a = Request("a", Target("a", 0, 0), 3600, 1, c, proposal_id="p")
+    >>> reqs = (a, Request("b", Target("b", 0, 0), 1800, 1, c))
     >>> rs = RequestSet("tien-shan", dt.date(2026, 11, 27), reqs, proposals=(Proposal("p", "KZ", 0.6),))
     >>> [(u.partner, u.used_h, round(u.used_fraction, 3)) for u in partner_usage(rs, reqs)]
     [('(no proposal)', 0.5, 0.333), ('KZ', 1.0, 0.667)]
