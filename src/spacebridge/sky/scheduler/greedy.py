@@ -8,7 +8,8 @@ heuristic follows the iterated local search (ILS) of Vansteenwegen, Souffriau, V
 1. *Construction*, twice: (a) in priority order, each request goes where it consumes the least time (a dispatch
    rule like astroplan's ``PriorityScheduler``, but blocks around it may shift and the slews are counted);
    (b) best insertion by ``value**2 / shift`` (the ILS insertion rule). The better result is kept.
-2. *Replacement*: a scheduled block gives its place to an unscheduled one of higher value when that fits.
+2. *Ejection*: a scheduled block steps out for an unscheduled one and goes back elsewhere if it still fits (or
+   stays out when the newcomer is worth more).
 3. *Perturbation*: remove ``R`` consecutive blocks from position ``P``, let the rest start earlier, re-insert
    (rule b); keep the best solution seen; ``R`` and ``P`` move as in the paper. Stops after
    ``max_no_improve`` perturbations without improvement or ``max_time_s``.
@@ -34,8 +35,9 @@ __all__ = ["HeuristicOptions", "NightPlan", "schedule_night"]
 
 log = logging.getLogger(__name__)
 
-_EXPONENTS = (2.0, 1.0, 3.0)
-"""Exponents of the insertion ratio ``value**e / shift``: 2 is Vansteenwegen et al.'s; 1 and 3 diversify."""
+_RULES = ((2.0, False), (1.0, False), (3.0, False), (2.0, True))
+"""Insertion rules (exponent e, use delay): ``value**e / shift`` (e = 2 is Vansteenwegen et al.'s, 1 and 3
+diversify) or ``value**e / (delay + shift / 20 + 1)``, which prefers idle time and the night's ends."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,10 @@ class _State:
     def __init__(self, problem: NightProblem, timer: Timer, order: Sequence[int] = ()) -> None:
         self.problem, self.timer = problem, timer
         self.order = list(order)
+        self._update()
+
+    def refresh(self) -> None:
+        """Recompute start times after ``order`` was replaced."""
         self._update()
 
     def _update(self) -> None:
@@ -103,8 +109,8 @@ class _State:
         self._update()
 
 
-def _fill_by_ratio(state: _State, fits: np.ndarray, exponent: float = 2.0) -> None:
-    """Insert the best ``value**exponent / shift`` candidate until nothing fits (ILS insertion step)."""
+def _fill_by_ratio(state: _State, fits: np.ndarray, exponent: float = 2.0, delay: bool = False) -> None:
+    """Insert the best ``value**exponent / cost`` candidate until nothing fits (ILS insertion step)."""
     value = state.problem.value
     while True:
         cands = state.candidates(fits)
@@ -113,7 +119,8 @@ def _fill_by_ratio(state: _State, fits: np.ndarray, exponent: float = 2.0) -> No
         ins = state.insertions(cands)
         if not ins.feasible.any():
             return
-        ratio = np.where(ins.feasible, (value[cands] ** exponent)[:, None] / np.maximum(ins.shift_s, 1), -1.0)
+        cost = ins.delay_s + ins.shift_s / 20.0 + 1.0 if delay else np.maximum(ins.shift_s, 1)
+        ratio = np.where(ins.feasible, (value[cands] ** exponent)[:, None] / cost, -1.0)
         c, g = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
         state.insert(int(cands[c]), int(g))
 
@@ -128,33 +135,47 @@ def _fill_by_priority(state: _State, fits: np.ndarray) -> None:
             state.insert(int(request), int(np.argmin(ins.shift_s[0])))
 
 
-def _replace(state: _State, fits: np.ndarray) -> bool:
-    """Best single exchange of a scheduled block for a more valuable unscheduled one; True if one was made."""
+def _eject_and_insert(state: _State, fits: np.ndarray, tries: int = 4) -> bool:
+    """Best move "take block i out, put unscheduled j in, put i back elsewhere if it still fits".
+
+    For each scheduled block, the ``tries`` most valuable requests that fit once it is out are inserted where they
+    consume least time, then the block is re-inserted if possible. The gain is j's value, minus i's when i no
+    longer fits (then it is a plain exchange). Applies the best positive move; returns whether one was made.
+    """
     value = state.problem.value
-    best_gain, best = 0.0, None
+    best_gain, best = 1e-12, None
     for pos, incumbent in enumerate(state.order):
         trial = state.copy()
         trial.remove([pos])
         cands = trial.candidates(fits)
-        cands = cands[value[cands] > value[incumbent] + 1e-12]
+        cands = cands[cands != incumbent]
         if not cands.size:
             continue
         ins = trial.insertions(cands)
-        gain = np.where(ins.feasible, (value[cands] - value[incumbent])[:, None], -1.0)
-        k = int(np.argmax(gain))
-        if gain.flat[k] > best_gain:
-            c, g = np.unravel_index(k, gain.shape)
-            best_gain, best = float(gain.flat[k]), (pos, int(cands[c]), int(g))
+        ok = ins.feasible.any(axis=1)
+        for c in np.flatnonzero(ok)[np.argsort(-value[cands[ok]], kind="stable")][:tries]:
+            if value[cands[c]] <= best_gain:
+                break
+            after = trial.copy()
+            after.insert(int(cands[c]), int(np.argmin(ins.shift_s[c])))
+            back = after.insertions(np.array([incumbent]))
+            fits_back = bool(back.feasible.any()) and incumbent in after.candidates(fits)  # "single" groups
+            gain = float(value[cands[c]]) - (0.0 if fits_back else float(value[incumbent]))
+            if gain > best_gain:
+                gap = int(np.argmin(back.shift_s[0])) if fits_back else -1
+                best_gain, best = gain, (after, gap, incumbent)
     if best is None:
         return False
-    pos, request, gap = best
-    state.remove([pos])
-    state.insert(request, gap)
+    after, gap, incumbent = best
+    if gap >= 0:
+        after.insert(incumbent, gap)
+    state.order = after.order
+    state.refresh()
     return True
 
 
 def _improve(state: _State, fits: np.ndarray, deadline: float) -> None:
-    while time.perf_counter() < deadline and _replace(state, fits):
+    while time.perf_counter() < deadline and _eject_and_insert(state, fits):
         _fill_by_ratio(state, fits)
 
 
@@ -181,7 +202,7 @@ def schedule_night(problem: NightProblem, *, options: HeuristicOptions | None = 
     fits = problem.fits()
     constructed = []
     constructions: list[Callable[[_State, np.ndarray], None]] = [_fill_by_priority]
-    constructions += [partial(_fill_by_ratio, exponent=e) for e in _EXPONENTS]
+    constructions += [partial(_fill_by_ratio, exponent=e, delay=d) for e, d in _RULES]
     for construct in constructions:
         state = _State(problem, timer)
         construct(state, fits)
@@ -196,7 +217,7 @@ def schedule_night(problem: NightProblem, *, options: HeuristicOptions | None = 
         iteration += 1
         position %= len(current.order)
         current.remove([(position + k) % len(current.order) for k in range(min(remove_len, len(current.order)))])
-        _fill_by_ratio(current, fits, _EXPONENTS[iteration % len(_EXPONENTS)])
+        _fill_by_ratio(current, fits, *_RULES[iteration % len(_RULES)])
         if current.value > best.value + 1e-12:
             _improve(current, fits, deadline)
             best, remove_len, no_improve = current.copy(), 1, 0

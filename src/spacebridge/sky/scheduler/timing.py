@@ -85,6 +85,8 @@ class Insertions:
     """The candidate fits and every later block still fits."""
     shift_s: IntArray
     """Time the insertion consumes: wait + block + slews in and out - the slew it replaces."""
+    delay_s: IntArray
+    """How much later the next block would have to start (0 when the insertion fits in idle time or at the end)."""
 
 
 class Timer:
@@ -130,4 +132,6 @@ class Timer:
         before = np.broadcast_to(prev_end + self.slew[prev_idx, next_idx], start.shape).copy()
         before[:, 0] = start[:, 0]
         shift = np.where(feasible, out - before, INF)
-        return Insertions(c, start, feasible, shift)
+        next_start = np.concatenate([np.asarray(starts, dtype=np.int64), [INF]]) if m else np.array([INF])
+        delay = np.where(feasible, np.maximum(out - next_start[None, :], 0), INF)
+        return Insertions(c, start, feasible, shift, delay)
