@@ -230,8 +230,6 @@ _REQUEST_FORMAT = (
 
 _OUT_HELP = 'Schedule (JSON): {"scheduled": [{id, start_utc, end_utc}], "unscheduled": [{id, reason}]}, ISO 8601 UTC.'
 
-_OUT_HELP = 'Schedule (JSON): {"scheduled": [{id, start_utc, end_utc}], "unscheduled": [{id, reason}]}, ISO 8601 UTC.'
-
 
 @app.command("schedule")
 def schedule(
