@@ -37,6 +37,7 @@ from spacebridge.core.provenance import InputRef
 from spacebridge.earth import _load_sources as srcs
 from spacebridge.earth._expr import Decoding
 from spacebridge.earth._load_reader import SafeRioDriver, check_readable, decode_lazy, parse_aoi
+from spacebridge.earth.align import align_to, check_same_grid  # re-exported: part of the loader's interface
 from spacebridge.earth.sensors import Band, ScaleOffset, Sensor, band_scale_offset, get_sensor
 
 if TYPE_CHECKING:
@@ -369,48 +370,3 @@ def search_scenes(
         query=dict(query) if query else None,
     )
     return list(search.items())
-
-
-def check_same_grid(first: Scene | xr.Dataset, second: Scene | xr.Dataset) -> None:
-    """Raise :class:`GridMismatchError` unless both are on the same grid (same CRS, transform and shape)."""
-    a = first.geobox if isinstance(first, Scene) else first.odc.geobox
-    b = second.geobox if isinstance(second, Scene) else second.odc.geobox
-    if a == b:
-        return
-    what = "CRSs" if a.crs != b.crs else "grids"
-    raise GridMismatchError(
-        f"the inputs are on different {what}: {a.crs} {a.shape} vs {b.crs} {b.shape}",
-        hint="Align one onto the other explicitly with align_to(second, first) (or open it with geobox=...)",
-        first_crs=str(a.crs),
-        second_crs=str(b.crs),
-    )
-
-
-def align_to(scene: Scene, reference: Scene | GeoBox, *, resampling: str = "nearest") -> Scene:
-    """``scene`` reprojected onto the grid of ``reference`` (lazily); pixels outside ``scene`` are invalid.
-
-    Raises :class:`GridMismatchError` if the two do not overlap at all.
-    """
-    target = reference.geobox if isinstance(reference, Scene) else reference
-    if target.crs is None or scene.geobox.crs is None:
-        raise GridMismatchError("a grid without CRS cannot be aligned", hint="Give georeferenced inputs")
-    if not scene.geobox.extent.to_crs(target.crs).intersects(target.extent):
-        raise GridMismatchError(
-            "the scenes do not overlap: nothing to align",
-            hint="Check that both inputs cover the same place",
-            scene=scene.id,
-        )
-    import xarray as xr
-
-    measured = list(scene.radiometry)
-    data = xr.Dataset(
-        {
-            str(name): var.odc.reproject(target, resampling=resampling if name in measured else "nearest")
-            for name, var in scene.data.data_vars.items()
-        },
-        attrs=scene.data.attrs,
-    )
-    inside = scene.valid.astype("uint8").odc.reproject(target, resampling="nearest", dst_nodata=0) == 1
-    valid = functools.reduce(lambda a, b: a & b, (data[k].notnull() for k in measured), inside)
-    valid.name = "valid"
-    return Scene(data, valid, scene.sensor, scene.id, scene.datetime_utc, scene.href, scene.radiometry)
