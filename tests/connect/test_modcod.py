@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -158,3 +159,40 @@ def test_table_errors():
     sub = dvbs2_table().subset(["QPSK 1/2", "8PSK 2/3"])
     assert len(sub) == 2
     assert sub.min_required_esn0_db == 1.00
+
+
+def _shannon_esn0_db(efficiency: float) -> float:
+    """Lowest Es/N0 (dB) at which an AWGN channel carries ``efficiency`` bit/symbol (Shannon 1948)."""
+    return 10 * math.log10(2**efficiency - 1)
+
+
+def test_every_threshold_is_physically_plausible():
+    """Checks independent of any transcription, aimed at Table 20b (one secondary source, decision 0250).
+
+    - Every required Es/N0 lies at least 0.7 dB above the Shannon limit for its efficiency: the DVB-S2 LDPC/BCH
+      codes operate 0.7 to 1 dB from capacity (Morello and Mignone, Proc. IEEE 94(1), 2006).
+    - Within one frame size and modulation, a higher code rate needs more Es/N0.
+    - A short-frame code (16,200 bits) needs no less Es/N0 than the normal-frame codes of the same modulation
+      order at the same efficiency (interpolated), and not more than 1 dB more: short frames cost a few tenths
+      of a dB (EN 302 307-1 §C; DVB-S2 modem guides quote 0.2 to 0.3 dB).
+    """
+    table = dvbs2x_table(frames=("normal", "short")).modcods  # DVB-S2X includes the DVB-S2 MODCODs
+    for m in table:
+        assert m.required_esn0_db >= _shannon_esn0_db(m.spectral_efficiency) + 0.7, m.name
+    groups: dict[tuple[str, str, int], list] = {}
+    for m in table:
+        groups.setdefault((m.standard, m.frame, m.bits_per_symbol), []).append(m)
+    for members in groups.values():
+        ordered = sorted(members, key=lambda m: (m.code_rate, m.required_esn0_db))
+        plain = [m for m in ordered if not m.name.endswith("-L")]  # -L constellations differ at equal rates
+        assert all(a.required_esn0_db < b.required_esn0_db for a, b in itertools.pairwise(plain))
+    normal = [m for m in table if m.frame == "normal"]
+    for m in (m for m in table if m.frame == "short"):
+        same = sorted(
+            (n.spectral_efficiency, n.required_esn0_db) for n in normal if n.bits_per_symbol == m.bits_per_symbol
+        )
+        eff = np.array([s[0] for s in same])
+        if not eff.min() <= m.spectral_efficiency <= eff.max():
+            continue
+        reference = float(np.interp(m.spectral_efficiency, eff, [s[1] for s in same]))
+        assert 0.0 <= m.required_esn0_db - reference <= 1.0, (m.name, m.required_esn0_db, reference)

@@ -19,3 +19,5 @@ def test_connect_section(tmp_path, examples_dir):
     assert "Zhetysu" in section.html  # oblast names from the 2024 boundaries
     assert "P.618-14" in section.html
     assert "<script" not in section.html  # names from OSM are escaped
+    assert "capacity decides" in section.html
+    assert "USD per added Mbit/s per year" in section.html  # the hybrid's trade-off against LEO-only, in numbers

@@ -4,10 +4,12 @@ Demand: households = population / persons per household; subscribers = household
 demand = subscribers × busy-hour concurrency × rate per active subscriber + Σ facilities × their demand.
 
 Sharing: with ACM each settlement is served on its own MODCOD, so a settlement needing d Mbit/s occupies a
-fraction d / (Rs·η) of one carrier's airtime (Rs the carrier's symbol rate, η the spectral efficiency its link
-supports). A beam (GEO) or cell (LEO) with k carriers is loaded L = Σ airtime / k. Below L = 1 every settlement
+fraction min(d / (Rs·η), 1) of one carrier's airtime (Rs the carrier's symbol rate, η the spectral efficiency its
+link supports; a terminal receives one carrier at a time). A beam (GEO) or cell (LEO) with k carriers is loaded
+L = Σ airtime / k. Below L = 1 every settlement
 gets its demand; above, every settlement gets demand / L (equal fraction of demand, the proportional-fair
-outcome under a saturated scheduler), and never more than one carrier (Rs·η).
+outcome under a saturated scheduler), and never more than one carrier (Rs·η): a settlement demanding more than
+a carrier counts as one carrier and gets that carrier's throughput / L.
 
 Cells are squares of ``cell_km`` on a Lambert azimuthal equal-area grid centred on the settlements; ``None``
 puts every settlement in one beam (a national GEO beam).
@@ -85,11 +87,11 @@ def share_capacity(
 ) -> CapacityShare:
     """Share each beam's carriers among the ``served`` settlements it covers (see the module docstring)."""
     rate = np.where(served & (carrier_rate_mbps > 0), carrier_rate_mbps, np.inf)
-    need = np.where(served, demand_mbps / rate, 0.0)
+    need = np.where(served, np.minimum(demand_mbps / rate, 1.0), 0.0)  # one carrier at most per settlement
     _, inverse = np.unique(cell, return_inverse=True)
     load_per_beam = np.bincount(inverse, weights=need) / carriers_per_beam
     load = load_per_beam[inverse]
     scale = 1.0 / np.maximum(load, 1.0)
-    got = np.where(served, np.minimum(demand_mbps * scale, np.where(np.isfinite(rate), rate, 0.0)), 0.0)
+    got = np.where(served, np.minimum(demand_mbps, np.where(np.isfinite(rate), rate, 0.0)) * scale, 0.0)
     airtime = np.where(served, got / rate, 0.0)
     return CapacityShare(got, airtime, np.where(served, load, 0.0))

@@ -6,11 +6,14 @@ Steps (each in its own module):
 2. for each system, forward and return links over the percentages of time (:mod:`~spacebridge.connect.links`);
 3. per system, the settlement's cost if it were served by it at the design availability, with its demand
    capped by one carrier (:mod:`~spacebridge.connect.cost`);
-4. three options: ``geo-only``, ``leo-only`` and ``hybrid``; each settlement takes the cheapest (lowest
-   annualised cost) system of the option that is feasible at the design availability;
+4. three options: ``geo-only``, ``leo-only`` and ``hybrid``; each settlement takes the system of the option
+   that is feasible at the design availability with the lowest annualised cost per Mbit/s served, within the
+   capacity of its beam or cell: a full beam keeps the settlements that would lose most by leaving and sends
+   the others to their next system if it has room and carries their whole demand
+   (:mod:`~spacebridge.connect.allocation`);
 5. per option, each system's beams/cells are shared among the settlements assigned to it
-   (:func:`~spacebridge.connect.demand.share_capacity`) and costs are recomputed with the bandwidth actually
-   used; the choice in step 4 ignores congestion (a settlement does not switch because its beam is full);
+   (:func:`~spacebridge.connect.demand.share_capacity`; congested only where no other system could take the
+   overflow) and costs are recomputed with the bandwidth actually used;
 6. per option, a rollout under the yearly budget (:mod:`~spacebridge.connect.rollout`), prioritising people
    (and weighted facilities) connected per dollar of capital.
 """
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from spacebridge.connect.allocation import allocate
 from spacebridge.connect.cost import CostBreakdown, settlement_costs
 from spacebridge.connect.demand import Demand, cell_ids, settlement_demand, share_capacity
 from spacebridge.connect.links import SystemLinks, evaluate_system
@@ -79,16 +83,6 @@ def _option_systems(scenario: Scenario, option: str) -> list[int]:
     return [i for i, s in enumerate(scenario.systems) if s.kind in kinds]
 
 
-def _choose(candidates: list[int], feasible: list[npt.NDArray[np.bool_]], annual: list[FloatArray], n: int) -> IntArray:
-    choice = np.full(n, -1, dtype=np.int64)
-    best = np.full(n, np.inf)
-    for i in candidates:
-        better = feasible[i] & (annual[i] < best)
-        choice[better] = i
-        best[better] = annual[i][better]
-    return choice
-
-
 def _option(
     name: str, plan_inputs: dict[str, Any], scenario: Scenario, feasible: list[npt.NDArray[np.bool_]],
     annual: list[FloatArray], rate: list[FloatArray], cells: list[IntArray],
@@ -97,7 +91,8 @@ def _option(
     demand: Demand = plan_inputs["demand"]
     benefit: FloatArray = plan_inputs["benefit"]
     n = len(settlements)
-    choice = _choose(_option_systems(scenario, name), feasible, annual, n)
+    carriers = [system.carriers_per_beam for system in scenario.systems]
+    choice = allocate(_option_systems(scenario, name), feasible, annual, rate, demand.busy_hour_mbps, cells, carriers)
     served = np.zeros(n)
     load = np.zeros(n)
     fields: dict[str, FloatArray] = {k: np.full(n, np.nan) for k in CostBreakdown.__dataclass_fields__}

@@ -10,17 +10,70 @@ from __future__ import annotations
 
 import time
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from spacebridge.report.build import DemoContext, Section
 
+if TYPE_CHECKING:
+    from spacebridge.connect.plan import Plan
+
 __all__ = ["run"]
 
 
 def _fmt(value: float, digits: int = 0) -> str:
     return "n/a" if not np.isfinite(value) else f"{value:,.{digits}f}"
+
+
+def _reading(plan: Plan) -> dict[str, Any]:
+    """The figures a planner needs to read the options: demand, capacity per system, the hybrid's trade-off."""
+    from spacebridge.connect.demand import cell_ids
+
+    sc = plan.scenario
+    design = sc.design_availability_percent
+    demand = plan.demand.busy_hour_mbps
+    leo_only, hybrid = plan.option("leo-only").totals, plan.option("hybrid").totals
+    leo_cpm = leo_only["cost_per_mbps_usd_year"]
+    systems = []
+    for i, (spec, links) in enumerate(zip(sc.systems, plan.links, strict=True)):
+        rate = links.rate_at(design)
+        median = float(np.median(rate[rate > 0])) if (rate > 0).any() else float("nan")
+        cells = cell_ids(plan.settlements.lat_deg[links.usable], plan.settlements.lon_deg[links.usable], spec.cell_km)
+        beams = int(np.unique(cells).size)
+        row = {"label": spec.label, "kind": spec.kind, "carriers": spec.carriers_per_beam,
+               "bandwidth": _fmt(spec.carrier_bandwidth_mhz), "rate": _fmt(median),
+               "beam": _fmt(spec.carriers_per_beam * median), "beams": _fmt(beams),
+               "hybrid": _fmt(float((plan.option("hybrid").system_index == i).sum()))}  # fmt: skip
+        if spec.kind == "geo" and np.isfinite(median) and spec.costs.capacity_usd_per_mhz_month > 0:
+            per_mbps = 12.0 * spec.costs.capacity_usd_per_mhz_month * spec.carrier_bandwidth_mhz / median
+            row["bandwidth_cost"] = _fmt(per_mbps)
+            row["price"] = _fmt(spec.costs.capacity_usd_per_mhz_month)
+            row["break_even"] = _fmt(spec.costs.capacity_usd_per_mhz_month * leo_cpm / per_mbps)
+        systems.append(row)
+    geo_capacity = sum(s.carriers_per_beam * float(np.median(lk.rate_at(design)[lk.rate_at(design) > 0]))
+                       for s, lk in zip(sc.systems, plan.links, strict=True) if s.kind == "geo"
+                       and (lk.rate_at(design) > 0).any())  # fmt: skip
+    hybrid_geo = np.isin(plan.option("hybrid").system_index, [i for i, s in enumerate(sc.systems) if s.kind == "geo"])
+    reach = min(int(lk.feasible_at(design, design_percent=design).sum()) for lk in plan.links) if plan.links else 0
+    extra_mbps = hybrid["served_mbps"] - leo_only["served_mbps"]
+    extra_usd = hybrid["annual_usd"] - leo_only["annual_usd"]
+    return {
+        "reach": _fmt(float(reach)), "villages": _fmt(float(len(plan.settlements))),
+        "subscribers": _fmt(float(plan.demand.subscribers.sum())), "demand_gbps": _fmt(float(demand.sum()) / 1e3, 1),
+        "per_subscriber": _fmt(sc.demand.busy_hour_concurrency * sc.demand.busy_hour_rate_mbps, 2),
+        "geo_capacity": _fmt(geo_capacity), "geo_share": f"{100 * geo_capacity / max(float(demand.sum()), 1e-9):.2f}",
+        "systems": systems, "leo_cpm": _fmt(leo_cpm), "geo_cpm": _fmt(plan.option("geo-only").totals[
+            "cost_per_mbps_usd_year"]), "leo_congested": _fmt(leo_only["congested_settlements"]),
+        "leo_served": f"{100 * leo_only['demand_served_fraction']:.1f}",
+        "geo_served": f"{100 * plan.option('geo-only').totals['demand_served_fraction']:.2f}",
+        "hybrid_geo": _fmt(float(hybrid_geo.sum())),
+        "hybrid_geo_idle": _fmt(float((hybrid_geo & (demand <= 0)).sum())),
+        "extra_mbps": _fmt(extra_mbps), "extra_musd": _fmt(extra_usd / 1e6, 1),
+        "extra_per_mbps": _fmt(extra_usd / extra_mbps) if extra_mbps > 0 else "n/a",
+        "hybrid_congested": _fmt(hybrid["congested_settlements"]),
+    }  # fmt: skip
 
 
 def run(ctx: DemoContext) -> Section:
@@ -102,15 +155,9 @@ def run(ctx: DemoContext) -> Section:
         budget=f"{scenario.rollout.yearly_budget_usd:,.0f}", years=scenario.rollout.years,
         propagation=plan.links[0].versions.get("total", "n/a"), options=options, systems=systems,
         targets=[f"{a:g}" for a in scenario.availability_targets_percent], map_png="connect/map.png", top=top,
-        exact_note=exact_note, oblasts=oblasts,
+        exact_note=exact_note, oblasts=oblasts, reading=_reading(plan),
     )  # fmt: skip
     t = hybrid.totals
-    mix = ", ".join(f"{sid}: {int((hybrid.system_index == i).sum()):,}" for i, sid in enumerate(ids[:-1]))
-    html += (
-        f"<p>Hybrid choice per settlement: {mix}; none feasible: {int((hybrid.system_index < 0).sum()):,}. "
-        "The choice is the lowest annualised cost with the demand served in full, so leased GEO bandwidth "
-        "(priced per MHz) competes with LEO terminals and subscriptions.</p>"
-    )
     return Section(
         title="Connectivity: satellite broadband for Kazakhstan's villages",
         html=html,
