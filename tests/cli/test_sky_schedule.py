@@ -77,3 +77,14 @@ def test_unknown_site_missing_file_and_bad_json(tmp_path, capsys):
     (tmp_path / "bad.json").write_text("{not json")
     assert main(["sky", "schedule", "--requests", str(tmp_path / "bad.json"), "--out", out]) == 2
     assert "is not valid JSON" in capsys.readouterr().err
+
+
+def test_single_request_and_empty_request_list(tmp_path):
+    src, out = _write(tmp_path, {"site": "tien-shan", "night": "2026-11-27", "requests": [REQUESTS[1]]})
+    assert main(["sky", "schedule", "--requests", src, "--out", out]) == 0
+    result = json.loads((tmp_path / "schedule.json").read_text())
+    assert [b["id"] for b in result["scheduled"]] == ["m31"]
+    assert result["unscheduled"] == []
+    src, out = _write(tmp_path, {"site": "tien-shan", "night": "2026-11-27", "requests": []})
+    assert main(["sky", "schedule", "--requests", src, "--out", out]) == 0
+    assert json.loads((tmp_path / "schedule.json").read_text()) == {"scheduled": [], "unscheduled": []}

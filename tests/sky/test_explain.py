@@ -19,7 +19,7 @@ def _request(key: str, priority: float, duration_s: float = 1800.0) -> Request:
 
 def _case(masks: dict[str, np.ndarray], priorities, durations, exclusive=None):
     requests = [_request(f"r{i}", p, d) for i, (p, d) in enumerate(zip(priorities, durations, strict=True))]
-    observable = masks["dark"] & masks["visible"] & masks["window"] & masks["moon"]
+    observable = masks["dark"] & masks["airmass"] & masks["limits"] & masks["window"] & masks["moon"]
     problem = NightProblem.build(
         [r.key for r in requests],
         duration_s=durations,
@@ -34,18 +34,19 @@ def _case(masks: dict[str, np.ndarray], priorities, durations, exclusive=None):
 
 
 def _masks(n: int) -> dict[str, np.ndarray]:
-    return {k: np.ones((n, T), dtype=bool) for k in ("dark", "visible", "window", "moon")}
+    return {k: np.ones((n, T), dtype=bool) for k in ("dark", "airmass", "limits", "window", "moon")}
 
 
 def test_each_reason():
-    m = _masks(7)
+    m = _masks(8)
     m["dark"][0] = False  # r0: no darkness
-    m["visible"][1] = False  # r1: never visible
+    m["airmass"][1] = False  # r1: never visible
     m["window"][2] = False  # r2: outside its windows
     m["moon"][3] = False  # r3: Moon all night
     m["moon"][4, ::20] = False  # r4: the Moon cuts the night into 18-minute pieces
-    m["visible"][5, 10:] = False  # r5: visible 9 minutes only
-    plan, reasons = _case(m, [1, 1, 1, 1, 1, 1, 1], [1800] * 7)
+    m["airmass"][5, 10:] = False  # r5: visible 9 minutes only
+    m["limits"][7] = False  # r7: outside the mount limits
+    plan, reasons = _case(m, [1] * 8, [1800] * 8)
     assert plan.order == (6,)
     codes = {i: reasons[i].code for i in reasons}
     assert codes == {
@@ -55,7 +56,9 @@ def test_each_reason():
         3: "Moon",
         4: "Moon",
         5: "window too short",
+        7: "never visible",
     }
+    assert "mount limits" in reasons[7].text
     assert reasons[1].text.startswith("never visible: airmass stays above 2")
     assert "leaves at most 18 min" in reasons[4].text
     assert "observable at most 9 min in a row, the block needs 30.0 min" in reasons[5].text

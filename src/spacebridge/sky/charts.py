@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Lane", "altitude_chart", "timeline_chart"]
 
+_LABEL_GAP_DAYS = 12.0 / 1440.0
 _TWILIGHT_SHADES = ((-6.0, 0.94), (-12.0, 0.89), (-18.0, 0.84))  # Sun altitude below which, grey level
 
 
@@ -86,10 +87,13 @@ def timeline_chart(schedule: NightSchedule, *, lanes: Sequence[Lane] = (), title
             ax.broken_barh([(x0 - width, width)], (y + 0.3, 0.4), facecolor="none", edgecolor="0.3", hatch="////")
     for k, lane in enumerate(lanes):
         yk = n_lanes - 2 - k
+        last_label = -np.inf
         for label, start, end in lane.intervals:
             x0, x1 = _num([start, end])
             ax.broken_barh([(x0, max(x1 - x0, 1e-4))], (yk + 0.2, 0.6), color="tab:orange", ec="black", lw=0.3)
-            ax.text(x0, yk + 0.85, label, fontsize=5, rotation=45, va="bottom")
+            if x0 - last_label > _LABEL_GAP_DAYS:  # skip labels that would overprint the previous one
+                ax.text(x0, yk + 0.85, label, fontsize=5, rotation=45, va="bottom")
+                last_label = x0
     tel = schedule.telescope.id if schedule.telescope else "telescope"
     ax.set_yticks([n_lanes - 1 - k + 0.5 for k in range(n_lanes)], [tel, *(lane.title for lane in lanes)])
     ax.set_ylim(0, n_lanes)

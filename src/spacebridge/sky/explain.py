@@ -7,7 +7,8 @@ The reasons are tried in this order, the first that applies wins:
 ``no darkness``
     the Sun never gets below the request's twilight this night;
 ``never visible``
-    while it is dark, the target never meets its airmass limit (or the telescope's limits and horizon);
+    while it is dark, the target never meets its airmass limit, or only outside the telescope's mount limits or
+    behind the horizon;
 ``outside its time windows``
     it is visible only outside the windows (or cadence) the request gave;
 ``Moon``
@@ -106,8 +107,9 @@ def explain_unscheduled(
         The requests, in the problem's order.
     masks
         (requests x times) booleans, True where each holds: ``dark`` (the Sun below the request's twilight),
-        ``visible`` (airmass limit, and the telescope's limits and horizon when a telescope is set),
-        ``window`` (inside the request's time windows) and ``moon`` (far enough from the Moon).
+        ``airmass`` (the airmass limit), ``limits`` (the telescope's mount limits and the horizon),
+        ``window`` (inside the request's time windows) and ``moon`` (far enough from the Moon); see
+        :func:`spacebridge.sky.scheduler.observability.observability`.
     times_s
         The grid times, seconds from ``problem.t0_unix_s``.
     """
@@ -119,7 +121,8 @@ def explain_unscheduled(
             continue
         cons = request.constraints
         dark = masks["dark"][i]
-        visible = dark & masks["visible"][i]
+        low_airmass = dark & masks["airmass"][i]
+        visible = low_airmass & masks["limits"][i]
         in_window = visible & masks["window"][i]
         observable = in_window & masks["moon"][i]
         group = int(problem.exclusive[i])
@@ -128,11 +131,17 @@ def explain_unscheduled(
             out[i] = Reason("single group", f"single group: {sibling} of its group is scheduled", (sibling,))
         elif not dark.any():
             out[i] = Reason("no darkness", f"no darkness: the Sun never gets below {cons.twilight} twilight")
-        elif not visible.any():
+        elif not low_airmass.any():
             out[i] = Reason(
                 "never visible",
                 f"never visible: airmass stays above {cons.max_airmass:g} (altitude below "
                 f"{cons.min_altitude_deg:.1f} deg) while the Sun is below {cons.twilight} twilight",
+            )
+        elif not visible.any():
+            out[i] = Reason(
+                "never visible",
+                f"never visible: outside the telescope's mount limits or behind the horizon whenever the airmass is "
+                f"below {cons.max_airmass:g} in {cons.twilight} darkness",
             )
         elif not in_window.any():
             out[i] = Reason("outside its time windows", "outside its time windows: visible only outside them")

@@ -77,8 +77,13 @@ def test_inconsistent_sizes_are_rejected():
 def test_public_api_is_locked():
     import spacebridge.sky.scheduler as scheduler
 
-    assert sorted(scheduler.__all__) == [
+    assert scheduler.__all__ == [
         "HeuristicOptions", "NightPlan", "NightProblem", "NightSchedule", "PlanOptions", "PolishResult", "Request",
-        "RequestSet", "parse_request_set", "plan_night", "polish_night", "request_set_from_json", "schedule_csv",
-        "schedule_document", "schedule_night", "slew_matrix_s", "windows_from_mask",
+        "RequestSet", "SemesterPlan", "parse_request_set", "partner_usage", "plan_night", "plan_semester",
+        "polish_night", "request_set_from_json", "schedule_csv", "schedule_document", "schedule_night",
+        "slew_matrix_s", "windows_from_mask",
     ]  # fmt: skip
+    for name in scheduler.__all__:
+        assert getattr(scheduler, name) is not None
+    with pytest.raises(AttributeError):
+        scheduler.no_such_name  # noqa: B018

@@ -4,33 +4,53 @@
   :func:`~spacebridge.sky.request_file.parse_request_set`) and explains every request left out;
 - :func:`schedule_night` (greedy + local search) and :func:`polish_night` (CP-SAT) work on a :class:`NightProblem`
   of integer-second windows, which can also be built from synthetic masks with :func:`windows_from_mask`;
+- :func:`plan_semester` assigns requests to the nights of a semester with a clear-sky prior;
 - :func:`schedule_document` / :func:`schedule_csv` export a schedule.
+
+Names are loaded on first access (PEP 562), so importing one submodule does not import them all (and
+:mod:`spacebridge.sky.explain` can use the scheduler's building blocks without an import cycle).
 """
 
-from spacebridge.sky.request_file import parse_request_set, request_set_from_json
-from spacebridge.sky.requests import Request, RequestSet
-from spacebridge.sky.scheduler.export import schedule_csv, schedule_document
-from spacebridge.sky.scheduler.greedy import HeuristicOptions, NightPlan, schedule_night
-from spacebridge.sky.scheduler.plan import NightSchedule, PlanOptions, plan_night
-from spacebridge.sky.scheduler.polish import PolishResult, polish_night
-from spacebridge.sky.scheduler.problem import NightProblem, slew_matrix_s, windows_from_mask
+from __future__ import annotations
 
-__all__ = [
-    "HeuristicOptions",
-    "NightPlan",
-    "NightProblem",
-    "NightSchedule",
-    "PlanOptions",
-    "PolishResult",
-    "Request",
-    "RequestSet",
-    "parse_request_set",
-    "plan_night",
-    "polish_night",
-    "request_set_from_json",
-    "schedule_csv",
-    "schedule_document",
-    "schedule_night",
-    "slew_matrix_s",
-    "windows_from_mask",
-]
+import importlib
+from typing import Any
+
+_WHERE = {
+    "HeuristicOptions": "greedy",
+    "NightPlan": "greedy",
+    "schedule_night": "greedy",
+    "NightProblem": "problem",
+    "slew_matrix_s": "problem",
+    "windows_from_mask": "problem",
+    "NightSchedule": "plan",
+    "PlanOptions": "plan",
+    "plan_night": "plan",
+    "PolishResult": "polish",
+    "polish_night": "polish",
+    "SemesterPlan": "semester",
+    "plan_semester": "semester",
+    "schedule_csv": "export",
+    "schedule_document": "export",
+    "partner_usage": "accounting",
+}
+_ELSEWHERE = {
+    "Request": "spacebridge.sky.requests",
+    "RequestSet": "spacebridge.sky.requests",
+    "parse_request_set": "spacebridge.sky.request_file",
+    "request_set_from_json": "spacebridge.sky.request_file",
+}
+
+__all__ = sorted([*_WHERE, *_ELSEWHERE])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    if name in _ELSEWHERE:
+        return getattr(importlib.import_module(_ELSEWHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -31,23 +31,15 @@ import numpy as np
 import numpy.typing as npt
 
 from spacebridge.core.errors import DegradedResultWarning
-from spacebridge.sky.constraints import (
-    AltitudeConstraint,
-    HorizonMaskConstraint,
-    MoonSeparationConstraint,
-    TelescopeLimitsConstraint,
-    TimeWindowConstraint,
-    TwilightConstraint,
-)
 from spacebridge.sky.explain import Reason, explain_unscheduled
 from spacebridge.sky.night import night_of
-from spacebridge.sky.requests import TWILIGHT_SUN_ALTITUDE_DEG, Request, RequestSet
+from spacebridge.sky.requests import Request, RequestSet
 from spacebridge.sky.scheduler.greedy import HeuristicOptions, NightPlan, schedule_night
+from spacebridge.sky.scheduler.observability import Margins, all_constraints, observability
 from spacebridge.sky.scheduler.polish import PolishResult, polish_night
 from spacebridge.sky.scheduler.problem import NightProblem, slew_matrix_s, windows_from_mask
 from spacebridge.sky.sites import Site, Telescope, get_site
-from spacebridge.sky.targets import FixedTargets, fixed_targets
-from spacebridge.sky.visibility import VisibilityGrid, compute_visibility
+from spacebridge.sky.visibility import VisibilityGrid
 
 __all__ = ["NightSchedule", "PlanOptions", "ScheduledBlock", "Unscheduled", "plan_night"]
 
@@ -62,9 +54,8 @@ class PlanOptions:
 
     step_s: int = 30
     """Grid step of the observability masks (seconds); block edges are quantised to it at window boundaries."""
-    margin_altitude_deg: float = 0.01
-    margin_sun_deg: float = 0.01
-    margin_moon_deg: float = 0.05
+    margins: Margins = field(default_factory=Margins)
+    """Safety margins of the masks the schedule is planned on (the final check uses none)."""
     heuristic: HeuristicOptions = field(default_factory=HeuristicOptions)
     polish: bool = False
     """Run the CP-SAT polish after the heuristic."""
@@ -115,46 +106,6 @@ def _unix(t: np.datetime64) -> float:
     return float((t.astype("datetime64[ns]") - _EPOCH) / np.timedelta64(1, "s"))
 
 
-def _masks(
-    grid: VisibilityGrid, requests: Sequence[Request], telescope: Telescope | None, opts: PlanOptions, *, margins: bool
-) -> dict[str, BoolArray]:
-    """(requests x times) masks: dark, visible, window, moon (True where the constraint holds)."""
-    k = 1.0 if margins else 0.0
-    min_alt = np.array([r.constraints.min_altitude_deg for r in requests]) + k * opts.margin_altitude_deg
-    visible = AltitudeConstraint(min_deg=min_alt).evaluate(grid).mask
-    if telescope is not None:
-        visible = visible & TelescopeLimitsConstraint(telescope).evaluate(grid).mask
-        visible = visible & HorizonMaskConstraint().evaluate(grid).mask
-    dark = np.zeros(grid.shape, dtype=bool)
-    for name, level in TWILIGHT_SUN_ALTITUDE_DEG.items():
-        rows = [i for i, r in enumerate(requests) if r.constraints.twilight == name]
-        if rows:
-            sun_ok = TwilightConstraint(max_sun_altitude_deg=level - k * opts.margin_sun_deg).evaluate(grid).mask
-            dark[rows] = sun_ok[rows]
-    min_moon = np.array([r.constraints.min_moon_separation_deg for r in requests]) + k * opts.margin_moon_deg
-    moon = MoonSeparationConstraint(min_deg=min_moon).evaluate(grid).mask
-    per_target = {r.key: [(w.start_utc, w.end_utc) for w in r.windows] for r in requests if r.windows}
-    window = np.ones(grid.shape, dtype=bool)
-    if per_target:
-        naive = {k_: [(_np_utc(a), _np_utc(b)) for a, b in v] for k_, v in per_target.items()}
-        window = TimeWindowConstraint(per_target=naive).evaluate(grid).mask
-    return {"dark": np.asarray(dark), "visible": np.asarray(visible), "window": window, "moon": np.asarray(moon)}
-
-
-def _np_utc(t: dt.datetime) -> np.datetime64:
-    return np.datetime64(t.astimezone(dt.UTC).replace(tzinfo=None), "ns")
-
-
-def _targets(requests: Sequence[Request]) -> FixedTargets:
-    return fixed_targets(
-        [r.key for r in requests],
-        [r.target.ra_deg for r in requests],
-        [r.target.dec_deg for r in requests],
-        pm_ra_cosdec_mas_yr=[r.target.pm_ra_cosdec_mas_yr for r in requests],
-        pm_dec_mas_yr=[r.target.pm_dec_mas_yr for r in requests],
-    )
-
-
 def _verify(
     site: Site,
     telescope: Telescope | None,
@@ -178,9 +129,8 @@ def _verify(
     owner = np.concatenate(owners)
     times = _EPOCH.astype("datetime64[ns]") + np.round(stamps * 1e9).astype("timedelta64[ns]")
     subset = [requests[i] for i in plan.order]
-    grid = compute_visibility(site, _targets(subset), times_utc=times)
-    masks = _masks(grid, subset, telescope, opts, margins=False)
-    ok = masks["dark"] & masks["visible"] & masks["window"] & masks["moon"]
+    _, masks = observability(site, subset, times, telescope=telescope, margins=Margins(0.0, 0.0, 0.0))
+    ok = all_constraints(masks)
     good = ok[owner, np.arange(owner.size)]
     return {int(plan.order[k]) for k in np.unique(owner[~good])}
 
@@ -223,9 +173,8 @@ def plan_night(
     times_s = np.arange(0, t_end - t0 + 1, opts.step_s, dtype=np.int64)
     times = (np.datetime64(t0, "s") + times_s.astype("timedelta64[s]")).astype("datetime64[ns]")
     tick = time.perf_counter()
-    grid = compute_visibility(site, _targets(requests), times_utc=times)
-    masks = _masks(grid, requests, telescope, opts, margins=True)
-    observable = masks["dark"] & masks["visible"] & masks["window"] & masks["moon"]
+    grid, masks = observability(site, requests, times, telescope=telescope, margins=opts.margins)
+    ok = all_constraints(masks)
     timings["visibility_s"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -235,7 +184,7 @@ def plan_night(
         [r.key for r in requests],
         duration_s=[r.duration_s for r in requests],
         priority=[r.priority for r in requests],
-        windows=windows_from_mask(times_s, observable),
+        windows=windows_from_mask(times_s, ok),
         slew_s=slew_matrix_s(
             [r.target.ra_deg for r in requests],
             [r.target.dec_deg for r in requests],
