@@ -7,6 +7,7 @@ equinox eclipses of geostationary slots for the GEO belt.
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from spacebridge.api import create_app
 from spacebridge.api.sky_models import MAX_TARGETS
 from spacebridge.cli.main import main
 from spacebridge.core.settings import Settings
+from spacebridge.sky.request_file import parse_request_set
 from tests.conftest import EXAMPLES
 
 TLE = EXAMPLES / "tle" / "celestrak-active-20260626-excerpt.tle"
@@ -347,6 +349,101 @@ def test_bad_geo_belt_queries_are_422(client, params, loc):
     assert _locs(resp) == [loc]
 
 
+# ---- schedule ---------------------------------------------------------------------------------------------------
+SAMPLE_REQUESTS = Path(__file__).resolve().parents[2] / "src" / "spacebridge" / "sky" / "data" / "sample_requests.json"
+
+
+@pytest.fixture(scope="module")
+def sample_requests():
+    return json.loads(SAMPLE_REQUESTS.read_text())
+
+
+@pytest.mark.slow
+def test_schedule_of_the_sample_is_that_of_the_cli(client, sample_requests, tmp_path):
+    assert client.get("/sky/sample-requests").json() == sample_requests
+    doc = client.post("/sky/schedule", json=sample_requests).json()
+    out = tmp_path / "schedule.json"
+    assert main(["sky", "schedule", "--requests", str(SAMPLE_REQUESTS), "--out", str(out)]) == 0
+    assert {k: doc[k] for k in ("scheduled", "unscheduled")} == json.loads(out.read_text())
+    durations = {r.id: r.duration_s for r in parse_request_set(sample_requests).requests}  # exposures included
+    ends = [np.datetime64(b["end_utc"].rstrip("Z")) for b in doc["scheduled"]]
+    for k, block in enumerate(doc["scheduled"]):
+        start = np.datetime64(block["start_utc"].rstrip("Z"))
+        assert (ends[k] - start) / np.timedelta64(1, "s") == durations[block["id"]]  # never shortened
+        assert k == 0 or ends[k - 1] <= start  # no overlap
+    assert doc["night_start_utc"] <= doc["scheduled"][0]["start_utc"]
+    assert doc["scheduled"][-1]["end_utc"] <= doc["night_end_utc"]
+    assert doc["polish"] is None
+    assert doc["value_priority_hours"] > 0
+
+
+def test_polishing_needs_a_key(client, sample_requests):
+    resp = client.post("/sky/schedule?polish=true", json=sample_requests)
+    assert resp.status_code == 401
+    assert resp.json()["context"]["argument"] == "polish"
+    resp = client.post("/sky/schedule?polish=true", json=sample_requests, headers={"Authorization": "Bearer nope"})
+    assert resp.status_code == 401
+
+
+@pytest.mark.slow
+def test_a_polished_schedule_reports_its_gap(client, sample_requests):
+    key = client.app.state.store.create_key("sky tests")
+    resp = client.post(
+        "/sky/schedule?polish=true&polish_time_limit_s=2",
+        json=sample_requests,
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    polish = resp.json()["polish"]
+    assert polish["status"] in ("OPTIMAL", "FEASIBLE")
+    assert 0.0 <= polish["gap"] < 1.0
+
+
+BUSY_CADENCE = {"start_utc": "2026-11-20T12:00:00Z", "end_utc": "2026-12-20T12:00:00Z", "period_s": 60, "jitter_s": 30}
+
+
+def _request(**changes):
+    base = {"id": "m31", "ra_deg": 10.6847, "dec_deg": 41.269, "duration_s": 620, "priority": 5, "max_airmass": 2.0,
+            "min_moon_separation_deg": 30, "twilight": "astronomical"}  # fmt: skip
+    return {**base, **changes}
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ({"requests": [_request(duration_s=-620)]}, "requests.0.duration_s"),
+        ({"requests": [_request(dec_deg=95)]}, "requests.0.dec_deg"),
+        ({"requests": [_request(twilight="dusk")]}, "requests.0.twilight"),
+        ({"requests": [_request(priority=float("inf"))]}, "requests.0.priority"),
+        ({"requests": [_request(cadence=BUSY_CADENCE)]}, "requests.0.cadence"),
+        ({"requests": []}, "requests"),
+        ({"requests": [_request(id=f"r{i}") for i in range(501)]}, "requests"),
+        ({"night": "20-11-2026"}, "night"),
+        ({"slew_rate_deg_s": 0}, "slew_rate_deg_s"),
+        ({"groups": 5}, "groups"),
+        ({"proposals": 5}, "proposals"),
+        ({"requests": [_request(proposal=[1])]}, "requests.0.proposal"),
+        ({"requests": [_request(pm_dec_mas_yr="fast")]}, "requests.0.pm_dec_mas_yr"),
+    ],
+)
+def test_malformed_schedule_requests_are_422_naming_the_field(client, body, loc):
+    doc = {"site": "tien-shan", "night": NIGHT, "requests": [_request()], **body}
+    resp = client.post("/sky/schedule", content=json.dumps(doc), headers={"Content-Type": "application/json"})
+    assert loc in _locs(resp)
+
+
+def test_schedule_errors_of_the_request_file_parser_and_limits(client):
+    doc = {"site": "tien-shan", "night": NIGHT, "requests": [_request(), _request()]}
+    resp = client.post("/sky/schedule", json=doc)
+    assert resp.status_code == 422
+    assert "duplicates the id of requests[0]" in resp.json()["description"]
+    assert client.post("/sky/schedule", json={**doc, "site": "la-silla", "requests": [_request()]}).status_code == 404
+    cadence = {"start_utc": "2026-11-20T12:00:00Z", "end_utc": "2026-11-22T12:00:00Z", "period_s": 1000, "jitter_s": 60}
+    many = [_request(id=f"r{i}", cadence=cadence) for i in range(3)]  # 3 x 173 visits
+    resp = client.post("/sky/schedule", json={**doc, "requests": many})
+    assert resp.status_code == 413
+    assert resp.json()["context"]["blocks"] == 3 * 173
+
+
 # ---- page -------------------------------------------------------------------------------------------------------
 def test_the_sky_page_uses_only_local_assets(client):
     html = client.get("/sky").text
@@ -356,4 +453,4 @@ def test_the_sky_page_uses_only_local_assets(client):
     assert "https://" not in html
     assert 'href="/sky"' in client.get("/").text  # linked from the map
     static = Path(__file__).resolve().parents[2] / "src" / "spacebridge" / "web" / "static"
-    assert "http" not in (static / "sky.js").read_text()
+    assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", (static / "sky.js").read_text())

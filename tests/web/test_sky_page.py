@@ -38,6 +38,8 @@ def test_sky_page_loads_and_charts_the_selected_target(browser, sky_url, artifac
     assert page.locator("#chart-title").inner_text().startswith("Altitude of M42 at assy-turgen")
     assert "selected" in (page.locator("#targets tr[data-id='M42']").get_attribute("class") or "")
     assert "passes above 10° of 190 satellites" in page.locator("#passes-info").inner_text()
+    assert page.locator("#timeline rect.block").count() > 5  # the sample request file, scheduled
+    assert "requests scheduled between" in page.locator("#schedule-info").inner_text()
     assert page.locator("#passes tbody tr").count() > 5
     page.screenshot(path=str(artifacts / "sky-page.png"), full_page=True)
     page.click("nav a[href='/']")

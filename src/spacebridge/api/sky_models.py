@@ -19,9 +19,12 @@ __all__ = [
     "MAX_GRID_CELLS",
     "MAX_PASS_WINDOW_H",
     "MAX_SATELLITE_HOURS",
+    "MAX_SCHEDULE_REQUESTS",
     "MAX_TARGETS",
     "MAX_TLE_CHARS",
     "PassesIn",
+    "ScheduleIn",
+    "ScheduleRequestIn",
     "TargetIn",
     "VisibilityIn",
     "check_night",
@@ -39,6 +42,12 @@ MAX_PASS_WINDOW_H = 24.0
 """Longest pass-search window (h)."""
 MAX_SATELLITE_HOURS = 4_000.0
 """Satellites x window hours per pass request (the bundled 190 satellites over a 16-hour night: about 1.5 s)."""
+MAX_SCHEDULE_REQUESTS = 500
+"""Requests per schedule, cadence visits counted (the heuristic takes under 1 s for 300)."""
+MAX_VISITS = 200
+"""Visits one cadence may expand into."""
+MAX_POLISH_S = 30.0
+"""Longest CP-SAT polish a request may ask for (s)."""
 FIRST_DATE, LAST_DATE = dt.date(1980, 1, 1), dt.date(2099, 12, 31)
 
 Twilight = Literal["astronomical", "nautical", "civil", "sunset"]
@@ -134,3 +143,103 @@ class PassesIn(_Strict):
         if (self.tle is None) == (not self.sample):
             raise ValueError("give exactly one of tle (catalogue text) and sample=true")
         return self
+
+
+class _Open(BaseModel):
+    """Every field the request-file parser reads is typed here (it assumes the types: a ``groups`` that is not a
+    list or a ``proposal`` that is a list crash it); unknown fields pass through, and the parser ignores them."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+_Id = Annotated[str, Field(min_length=1, max_length=100)]
+_Seconds = Annotated[float, Field(ge=0, le=86400, allow_inf_nan=False)]
+
+
+class ProposalIn(_Open):
+    id: _Id
+    partner: str = Field("", max_length=100)
+    time_share: float = Field(0.0, ge=0, le=1, allow_inf_nan=False)
+    title: str = Field("", max_length=500)
+
+
+class GroupIn(_Open):
+    id: _Id
+    operator: Literal["many", "single"] = "many"
+
+
+class OverheadsIn(_Open):
+    setup_s: _Seconds = 0.0
+    readout_s: _Seconds = 0.0
+    filter_change_s: _Seconds = 0.0
+
+
+class WindowIn(_Strict):
+    start_utc: UtcTime
+    end_utc: UtcTime
+
+
+class CadenceIn(_Strict):
+    """Repeat every ``period_s`` between ``start_utc`` and ``end_utc``, each visit within ``jitter_s``."""
+
+    start_utc: UtcTime
+    end_utc: UtcTime
+    period_s: float = Field(ge=60, le=30 * 86400, allow_inf_nan=False)
+    jitter_s: float = Field(gt=0, le=30 * 86400, allow_inf_nan=False)
+
+    @property
+    def visits(self) -> int:
+        return max(0, int((self.end_utc - self.start_utc).total_seconds() // self.period_s) + 1)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> CadenceIn:
+        if self.visits > MAX_VISITS:
+            raise ValueError(f"expands into {self.visits} visits, more than {MAX_VISITS}; use a longer period_s")
+        return self
+
+
+class ExposureIn(_Strict):
+    filter: str = Field(min_length=1, max_length=40)
+    exposure_s: float = Field(gt=0, le=86400, allow_inf_nan=False)
+    count: int = Field(1, ge=1, le=10_000)
+
+
+class ScheduleRequestIn(_Open):
+    """One request of a ``spacebridge sky schedule`` request file."""
+
+    id: Annotated[str, Field(min_length=1, max_length=100)] | Annotated[int, Field(ge=0, le=2**53)]
+    ra_deg: float = Field(ge=0, le=360, allow_inf_nan=False)
+    dec_deg: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    duration_s: float | None = Field(
+        None, gt=0, le=86400, description="absent: from the exposures", allow_inf_nan=False
+    )
+    priority: float = Field(ge=0, le=1e6, description="higher is more important", allow_inf_nan=False)
+    max_airmass: float = Field(ge=1, le=100, allow_inf_nan=False)
+    min_moon_separation_deg: float = Field(ge=0, le=180, allow_inf_nan=False)
+    twilight: Literal["astronomical", "nautical", "civil"]
+    name: str | None = Field(None, max_length=200)
+    pm_ra_cosdec_mas_yr: float | None = Field(None, ge=-1e5, le=1e5, allow_inf_nan=False)
+    pm_dec_mas_yr: float | None = Field(None, ge=-1e5, le=1e5, allow_inf_nan=False)
+    proposal: _Id | None = None
+    group: _Id | None = None
+    windows: list[WindowIn] | None = Field(None, max_length=100)
+    cadence: CadenceIn | None = None
+    exposures: list[ExposureIn] | None = Field(None, max_length=100)
+
+
+class ScheduleIn(_Open):
+    """The request file of ``spacebridge sky schedule`` (its optional LCO-style sections are passed through)."""
+
+    site: SiteId
+    telescope: str | None = Field(None, min_length=1, max_length=100)
+    night: Night
+    slew_rate_deg_s: float | None = Field(None, gt=0, le=100, allow_inf_nan=False)
+    requests: list[ScheduleRequestIn] = Field(min_length=1, max_length=MAX_SCHEDULE_REQUESTS)
+    proposals: list[ProposalIn] | None = Field(None, max_length=100, description="partner time shares")
+    groups: list[GroupIn] | None = Field(None, max_length=MAX_SCHEDULE_REQUESTS)
+    overheads: OverheadsIn | None = None
+
+    @property
+    def n_blocks(self) -> int:
+        """Requests once cadences are expanded into visits."""
+        return sum(r.cadence.visits if r.cadence else 1 for r in self.requests)

@@ -15,8 +15,9 @@ import numpy.typing as npt
 
 if TYPE_CHECKING:
     from spacebridge.sky import ConstraintResult, GeoBelt, Night, PassSearch, Site, VisibilityGrid
+    from spacebridge.sky.scheduler import NightSchedule
 
-__all__ = ["geo_belt_doc", "iso", "night_doc", "passes_doc", "site_doc", "visibility_doc", "windows"]
+__all__ = ["geo_belt_doc", "iso", "night_doc", "passes_doc", "schedule_doc", "site_doc", "visibility_doc", "windows"]
 
 _TWILIGHTS = ("civil", "nautical", "astronomical")
 
@@ -181,4 +182,25 @@ def geo_belt_doc(
         "dark_sun_altitude_deg": dark_sun_altitude_deg,
         "visible_longitude_range_deg": None if np.isnan(west) else [round(west, 2), round(east, 2)],
         "slots": rows,
+    }
+
+
+def schedule_doc(result: NightSchedule) -> dict[str, Any]:
+    """The ``sky schedule`` document (unchanged) with the night's bounds, the value, the method and the polish."""
+    from spacebridge.sky.scheduler import schedule_document
+    from spacebridge.sky.scheduler.export import format_utc
+
+    polish = result.polish
+    return {
+        **schedule_document(result),
+        "site": result.site.id,
+        "telescope": result.telescope.id if result.telescope else None,
+        "night": result.request_set.night.isoformat(),
+        "night_start_utc": format_utc(result.night_start_utc) if result.night_start_utc else None,
+        "night_end_utc": format_utc(result.night_end_utc) if result.night_end_utc else None,
+        "value_priority_hours": round(result.value, 4),
+        "method": result.method,
+        "polish": None
+        if polish is None
+        else {"status": polish.status, "gap": round(polish.gap, 6), "bound": polish.bound, "wall_s": polish.wall_s},
     }

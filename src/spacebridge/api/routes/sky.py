@@ -6,11 +6,14 @@
   is never observable, and on request the altitude curves (as ``spacebridge sky visibility``);
 - ``POST /sky/passes``: passes of a posted TLE/OMM catalogue or of the bundled sample (as ``spacebridge sky passes``);
 - ``GET /sky/geo-belt``: geostationary slots seen from a site during a night, with their eclipse windows;
+- ``POST /sky/schedule``: the request file of ``spacebridge sky schedule`` in, its schedule document out (plus the
+  night's bounds, the value and the method); ``GET /sky/sample-requests``: the bundled sample request file;
 - ``GET /sky``: the sky page.
 
 Every route only computes and stores nothing, so all are open like the other reads; each request's work is bounded
-(:mod:`spacebridge.api.sky_models`), larger jobs belong to the command line. Degraded-result warnings of the sky
-pillar (stale element sets, extrapolated time scales) are returned in ``warnings``.
+(:mod:`spacebridge.api.sky_models`), larger jobs belong to the command line. Only the CP-SAT polish of a schedule
+(seconds of CPU by design) needs an API key. Degraded-result warnings of the sky pillar (stale element sets,
+extrapolated time scales) are returned in ``warnings``.
 """
 
 from __future__ import annotations
@@ -23,24 +26,29 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import AfterValidator
 
 from spacebridge import __version__
+from spacebridge.api.deps import StoreDep
 from spacebridge.api.json_safe import JSONSafeRoute
 from spacebridge.api.sky_models import (
     MAX_CURVE_VALUES,
     MAX_GRID_CELLS,
+    MAX_POLISH_S,
     MAX_SATELLITE_HOURS,
+    MAX_SCHEDULE_REQUESTS,
     PassesIn,
+    ScheduleIn,
     VisibilityIn,
     check_night,
 )
-from spacebridge.api.sky_views import geo_belt_doc, night_doc, passes_doc, site_doc, visibility_doc
-from spacebridge.core.errors import NotFoundError, ResourceLimitError
+from spacebridge.api.sky_views import geo_belt_doc, night_doc, passes_doc, schedule_doc, site_doc, visibility_doc
+from spacebridge.core.errors import AuthenticationError, NotFoundError, ResourceLimitError
 from spacebridge.web import TEMPLATES_DIR
 
 __all__ = ["SAMPLE_TLE", "router"]
@@ -51,6 +59,7 @@ SAMPLE_TLE = Path(__file__).resolve().parents[4] / "examples" / "data" / "tle" /
 """The bundled CelesTrak excerpt (``examples/data/tle``), used by ``POST /sky/passes`` with ``sample: true``."""
 _SITE = "tien-shan, assy-turgen or kamenskoe"
 _NIGHT = "local evening date, YYYY-MM-DD (1980 to 2099)"
+_bearer = HTTPBearer(auto_error=False, description="An API key, needed only to polish a schedule with CP-SAT.")
 SitePath = Annotated[str, PathParam(min_length=1, max_length=100, description=_SITE)]
 NightPath = Annotated[dt.date, AfterValidator(check_night), PathParam(description=_NIGHT)]
 
@@ -227,4 +236,53 @@ def geo_belt(
             site_obj, start, end, longitudes_deg=longitudes, step_s=step_s, min_elevation_deg=min_elevation_deg
         )
         doc = geo_belt_doc(belt, named, dark_sun_altitude_deg=dark_sun_altitude_deg, night=night_obj)
+    return {**doc, "warnings": doc_warnings}
+
+
+@router.get("/sky/sample-requests", summary="The bundled sample request file of 'sky schedule'")
+def sample_requests() -> dict[str, Any]:
+    import importlib.resources
+    import json
+
+    text = importlib.resources.files("spacebridge.sky").joinpath("data", "sample_requests.json").read_text("utf-8")
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
+@router.post("/sky/schedule", summary="Schedule one night (the request file and answer of 'sky schedule')")
+def schedule(
+    body: ScheduleIn,
+    store: StoreDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    polish: Annotated[bool, Query(description="polish with OR-Tools CP-SAT (needs an API key)")] = False,
+    polish_time_limit_s: Annotated[float, Query(gt=0, le=MAX_POLISH_S, allow_inf_nan=False)] = 10.0,
+) -> dict[str, Any]:
+    """The schedule document of ``spacebridge sky schedule`` (``scheduled``: id, start_utc, end_utc;
+    ``unscheduled``: id, reason), with the night's bounds, the priority-weighted value and, after a polish, the
+    CP-SAT status and optimality gap."""
+    from spacebridge.sky.request_file import parse_request_set
+    from spacebridge.sky.scheduler import PlanOptions, plan_night
+
+    if polish and credentials is None:
+        raise AuthenticationError(
+            "polish=true runs CP-SAT for up to polish_time_limit_s seconds and needs an API key",
+            hint="Send 'Authorization: Bearer <key>' (spacebridge keys create), or leave polish out",
+            argument="polish",
+        )
+    if polish and credentials is not None:
+        store.check_key(credentials.credentials)
+    if body.n_blocks > MAX_SCHEDULE_REQUESTS:
+        raise ResourceLimitError(
+            f"{len(body.requests)} requests expand into {body.n_blocks} blocks with their cadences, more than "
+            f"{MAX_SCHEDULE_REQUESTS} per request",
+            hint="Send fewer requests or longer cadence periods, or use 'spacebridge sky schedule'",
+            argument="requests",
+            blocks=body.n_blocks,
+            limit=MAX_SCHEDULE_REQUESTS,
+        )
+    request_set = parse_request_set(body.model_dump(mode="json", exclude_unset=True))
+    doc_warnings: list[str] = []
+    with _warnings_to(doc_warnings):
+        result = plan_night(request_set, options=PlanOptions(polish=polish, polish_time_limit_s=polish_time_limit_s))
+        doc = schedule_doc(result)
     return {**doc, "warnings": doc_warnings}

@@ -1,9 +1,10 @@
 /* spacebridge sky page: a site and a night, its twilights, when each target is observable (altitude chart per
-   target), and the passes of the bundled satellite sample. Talks only to this server; all times are UTC. */
+   target), the schedule of the sample request file, and the passes of the bundled satellite sample. Talks only to
+   this server; all times are UTC. */
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { sites: [], vis: null, passes: [], chart: null, selected: null, generation: 0 };
+const state = { sites: [], vis: null, passes: [], chart: null, selected: null, generation: 0, sample: null };
 const DEFAULT_TARGETS = [
   "M31, 10.6847, 41.2690", "M42, 83.8221, -5.3911", "M45, 56.7500, 24.1167", "M1, 83.6331, 22.0145",
   "M13, 250.4235, 36.4613", "M57, 283.3963, 33.0292", "M51, 202.4696, 47.1952", "M81, 148.8882, 69.0653",
@@ -139,6 +140,69 @@ async function loadPasses(night, generation) {
     (doc.warnings.length ? ` · warning: ${doc.warnings.join(" · ")}` : "");
 }
 
+/* ---- schedule of the sample request file --------------------------------------------------------------------- */
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, text) {
+  const node = document.createElementNS(SVG, tag);
+  Object.entries(attrs).forEach(([k, v]) => node.setAttribute(k, v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function movedSample(sample, site, telescope, night) {
+  /* the sample's windows and cadences are for its own night: shift them by whole days to the chosen one */
+  const ms = Date.parse(`${night}T00:00:00Z`) - Date.parse(`${sample.night}T00:00:00Z`);
+  const shift = (iso) => new Date(Date.parse(iso) + ms).toISOString().replace(".000Z", "Z");
+  const doc = JSON.parse(JSON.stringify(sample));
+  Object.assign(doc, { site, night, telescope: telescope || null });
+  for (const r of doc.requests) {
+    for (const w of r.windows || []) Object.assign(w, { start_utc: shift(w.start_utc), end_utc: shift(w.end_utc) });
+    if (r.cadence) Object.assign(r.cadence, { start_utc: shift(r.cadence.start_utc), end_utc: shift(r.cadence.end_utc) });
+  }
+  return doc;
+}
+
+function drawTimeline(doc, priorities) {
+  const box = $("timeline");
+  box.replaceChildren();
+  if (!doc.night_start_utc) return;
+  const [t0, t1] = [secs(doc.night_start_utc), secs(doc.night_end_utc)];
+  const width = Math.max(400, box.clientWidth || 800);
+  const x = (t) => 10 + (width - 20) * (t - t0) / (t1 - t0);
+  const chart = svg("svg", { viewBox: `0 0 ${width} 70`, height: 70, role: "img", "aria-label": "schedule timeline" });
+  chart.appendChild(svg("rect", { class: "night", x: 10, y: 8, width: width - 20, height: 34 }));
+  for (let h = Math.ceil(t0 / 3600) * 3600; h <= t1; h += 3600) {
+    chart.appendChild(svg("line", { x1: x(h), x2: x(h), y1: 42, y2: 48, stroke: "#888" }));
+    chart.appendChild(svg("text", { x: x(h), y: 60, "text-anchor": "middle" }, new Date(h * 1000).toISOString().slice(11, 16)));
+  }
+  const top = Math.max(...Object.values(priorities), 1);
+  for (const b of doc.scheduled) {
+    const [a, e] = [x(secs(b.start_utc)), x(secs(b.end_utc))];
+    const rect = svg("rect", { class: "block", x: a, y: 10, width: Math.max(1, e - a), height: 30,
+      "fill-opacity": 0.35 + 0.65 * (priorities[b.id] ?? top) / top, "data-id": b.id });
+    rect.appendChild(svg("title", {}, `${b.id}: ${hhmm(b.start_utc)}–${hhmm(b.end_utc)} UTC, priority ${priorities[b.id] ?? "?"}`));
+    chart.appendChild(rect);
+    if (e - a > 7 * String(b.id).length) chart.appendChild(svg("text", { x: a + 2, y: 29, fill: "#fff" }, b.id));
+  }
+  box.appendChild(chart);
+}
+
+async function loadSchedule(generation) {
+  $("schedule-info").textContent = "scheduling…";
+  state.sample = state.sample || await getJSON("/sky/sample-requests");
+  const request = movedSample(state.sample, $("site").value, $("telescope").value, $("night").value);
+  const doc = await postJSON("/sky/schedule", request);
+  if (generation !== state.generation) return;
+  const priorities = {};
+  for (const r of request.requests) priorities[r.id] = r.priority;
+  for (const b of doc.scheduled) priorities[b.id] = priorities[b.id] ?? priorities[String(b.id).split("#")[0]];
+  drawTimeline(doc, priorities);
+  $("schedule-info").textContent = `${doc.scheduled.length} of ${doc.scheduled.length + doc.unscheduled.length} ` +
+    `requests scheduled between ${hhmm(doc.night_start_utc)} and ${hhmm(doc.night_end_utc)} UTC, value ` +
+    `${doc.value_priority_hours.toFixed(1)} priority-hours` + (doc.warnings.length ? ` · ${doc.warnings.join(" · ")}` : "");
+  $("unscheduled").replaceChildren(...doc.unscheduled.map((u) => el("li", `${u.id}: ${u.reason}`)));
+}
+
 /* ---- wiring ------------------------------------------------------------------------------------------------ */
 async function update() {
   const generation = ++state.generation;  /* answers of an older update are dropped */
@@ -153,6 +217,7 @@ async function update() {
   if (generation !== state.generation) return;
   showTwilights(night, null);
   const passes = loadPasses(night, generation).catch((e) => { $("passes-info").textContent = `passes: ${e.message}`; });
+  const schedule = loadSchedule(generation).catch((e) => { $("schedule-info").textContent = `schedule: ${e.message}`; });
   try {
     const vis = await postJSON("/sky/visibility", request);
     if (generation !== state.generation) return;
@@ -170,7 +235,7 @@ async function update() {
     $("targets").querySelector("tbody").replaceChildren();
     $("chart").replaceChildren();
   }
-  await passes;
+  await Promise.all([passes, schedule]);
   if (generation === state.generation) document.body.dataset.shown = `${request.site}/${request.night}`;
 }
 
