@@ -62,13 +62,11 @@ _NIGHT = "local evening date, YYYY-MM-DD (1980 to 2099)"
 _bearer = HTTPBearer(auto_error=False, description="An API key, needed only to polish a schedule with CP-SAT.")
 SitePath = Annotated[str, PathParam(min_length=1, max_length=100, description=_SITE)]
 NightPath = Annotated[dt.date, AfterValidator(check_night), PathParam(description=_NIGHT)]
-
-
 _SKY_LOCK = threading.Lock()
 
 
 @contextmanager
-def _warnings_to(doc_warnings: list[str]) -> Iterator[None]:
+def _sky_computation(doc_warnings: list[str]) -> Iterator[None]:
     """Run one sky computation at a time, collecting its warnings (degraded results) as messages for the answer.
 
     ``warnings.catch_warnings`` swaps process-wide state, so two requests recording at once would take each
@@ -110,7 +108,7 @@ def night(site_id: SitePath, night: NightPath) -> dict[str, Any]:
     from spacebridge.sky import night_of
 
     doc_warnings: list[str] = []
-    with _warnings_to(doc_warnings):
+    with _sky_computation(doc_warnings):
         doc = night_doc(night_of(site_id, night))
     return {**doc, "warnings": doc_warnings}
 
@@ -140,7 +138,7 @@ def visibility(body: VisibilityIn) -> dict[str, Any]:
         pm_dec_mas_yr=[t.pm_dec_mas_yr for t in body.targets],
     )
     doc_warnings: list[str] = []
-    with _warnings_to(doc_warnings):
+    with _sky_computation(doc_warnings):
         night_obj = night_of(site_obj, body.night)
         start, end = night_obj.bounds(body.twilight)
         n_times = int((end - start).astype("timedelta64[s]").astype(int) // body.step_s) + 1
@@ -191,7 +189,7 @@ def passes(body: PassesIn) -> dict[str, Any]:
     site_obj = get_site(body.site)
     text, label = _catalogue_text(body)
     doc_warnings: list[str] = []
-    with _warnings_to(doc_warnings):
+    with _sky_computation(doc_warnings):
         catalog = parse_catalog(text)
         hours = (body.end_utc - body.start_utc).total_seconds() / 3600.0
         if len(catalog) * hours > MAX_SATELLITE_HOURS:
@@ -229,7 +227,7 @@ def geo_belt(
     named = list(KAZAKH_GEO_SLOTS_DEG.items())
     longitudes = np.concatenate([[lon for _, lon in named], np.arange(-180.0, 180.0, step_deg)])
     doc_warnings: list[str] = []
-    with _warnings_to(doc_warnings):
+    with _sky_computation(doc_warnings):
         night_obj = night_of(site_obj, night)
         start, end = night_obj.bounds("sunset")
         belt = compute_geo_belt(
@@ -282,7 +280,7 @@ def schedule(
         )
     request_set = parse_request_set(body.model_dump(mode="json", exclude_unset=True))
     doc_warnings: list[str] = []
-    with _warnings_to(doc_warnings):
+    with _sky_computation(doc_warnings):
         result = plan_night(request_set, options=PlanOptions(polish=polish, polish_time_limit_s=polish_time_limit_s))
         doc = schedule_doc(result)
     return {**doc, "warnings": doc_warnings}
