@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     ingest
         Register the products of the STAC catalogs found under ``settings.data_dir`` at start-up.
     """
-    from spacebridge.api.routes import connect, health, runs, series, stac, tiles, watch, web
+    from spacebridge.api.routes import connect, health, runs, series, sky, stac, tiles, watch, web
     from spacebridge.api.run_queue import RunQueue
     from spacebridge.service.ingest import ingest_folder
 
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.state.tile_cache = TileCache()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
-    for module in (health, stac, watch, runs, series, tiles, web, connect):
+    for module in (health, stac, watch, runs, series, tiles, web, connect, sky):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

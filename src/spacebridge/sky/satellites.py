@@ -154,6 +154,12 @@ def parse_omm(records: Iterable[Mapping[str, Any]]) -> SatelliteCatalog:
     ids: list[int] = []
     recs: list[Any] = []
     for n, fields in enumerate(records, start=1):
+        if not isinstance(fields, Mapping):
+            raise MalformedInputError(
+                f"OMM record {n} is not an object of OMM keywords: {str(fields)[:80]!r}",
+                hint="give a list of objects such as CelesTrak's FORMAT=json records",
+                record=n,
+            )
         try:
             rec = Satrec()
             omm.initialize(rec, {k: str(v) for k, v in fields.items()})
@@ -181,7 +187,7 @@ def parse_catalog(text: str) -> SatelliteCatalog:
     if stripped[0] in "[{":
         try:
             doc = json.loads(stripped)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise MalformedInputError(f"the OMM JSON cannot be parsed: {exc}") from None
         return parse_omm([doc] if isinstance(doc, dict) else doc)
     if stripped.startswith("<"):
@@ -191,8 +197,11 @@ def parse_catalog(text: str) -> SatelliteCatalog:
 
         try:
             return parse_omm(list(omm.parse_xml(io.StringIO(stripped))))
-        except ParseError as exc:
-            raise MalformedInputError(f"the OMM XML cannot be parsed: {exc}") from None
+        except (ParseError, AttributeError, TypeError) as exc:  # the last two: segments without metadata or data
+            raise MalformedInputError(
+                f"the OMM XML cannot be parsed: {exc}",
+                hint="each <segment> needs <metadata> and <data> with <meanElements> and <tleParameters>",
+            ) from None
     if stripped.split(",", 1)[0].strip().upper() in ("OBJECT_NAME", "CCSDS_OMM_VERS", "NORAD_CAT_ID"):
         return parse_omm(list(csv.DictReader(io.StringIO(stripped))))
     return parse_tle(text)
