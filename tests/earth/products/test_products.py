@@ -132,6 +132,11 @@ def test_polygons_are_valid_with_equal_area_areas(tmp_path, classes):
     doc = json.loads((tmp_path / "w.geojson").read_text())
     assert doc["type"] == "FeatureCollection"
     assert len(doc["features"]) == 3
+    import shapely
+
+    for feature in doc["features"]:  # RFC 7946 section 3.1.6: exterior rings counter-clockwise
+        assert shapely.is_ccw(shapely.geometry.shape(feature["geometry"]).exterior)
+    assert len(gpd.read_file(tmp_path / "w.geojson")) == 3
     back = gpd.read_parquet(tmp_path / "w.parquet")
     assert back.crs.to_epsg() == 4326
     assert len(back) == 3

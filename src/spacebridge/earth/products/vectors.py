@@ -4,8 +4,9 @@ Each polygon is one 4-connected patch of a class (OpenCV's connected components 
 patch is exactly one polygon). ``rasterio.features.shapes`` traces the pixel edges of the labels; geometries that
 are not valid (rare, e.g. a hole touching its shell along an edge) are repaired with ``shapely.make_valid``. A
 patch's area is the sum of its pixels' areas in an equal-area CRS (:func:`spacebridge.earth.areas.pixel_areas_m2`,
-block by block), which is the area of its pixel-edge polygon. Polygons are written in WGS 84 longitude/latitude,
-as RFC 7946 requires for GeoJSON (GDAL's ``RFC7946=YES``), and as GeoParquet. Files are written atomically.
+block by block), which is the area of its pixel-edge polygon. Polygons are written in WGS 84 longitude/latitude
+with counter-clockwise shells, as RFC 7946 requires for GeoJSON (GEOS writes the geometries: ten times faster than
+GDAL's GeoJSON driver), and as GeoParquet. Files are written atomically.
 """
 
 from __future__ import annotations
@@ -29,15 +30,18 @@ def _labels(data: np.ndarray, values: Mapping[int, str]) -> tuple[np.ndarray, np
     """4-connected patches of each value: an int32 label image and the value of each label (index 0 unused)."""
     import cv2
 
-    labels = np.zeros(data.shape, np.int32)
+    labels: np.ndarray | None = None
     label_values = [0]
     for value in values:
         n, lab = cv2.connectedComponents((data == value).astype(np.uint8), connectivity=4, ltype=cv2.CV_32S)
-        if n > 1:
-            inside = lab > 0
-            labels[inside] = lab[inside] + (len(label_values) - 1)
-            label_values.extend([value] * (n - 1))
-    return labels, np.asarray(label_values)
+        if n <= 1:
+            continue
+        if labels is None:
+            labels = lab  # the first class present: its labels as they are
+        else:
+            np.add(lab, len(label_values) - 1, out=labels, where=lab > 0)
+        label_values.extend([value] * (n - 1))
+    return (np.zeros(data.shape, np.int32) if labels is None else labels), np.asarray(label_values)
 
 
 def _label_areas_m2(labels: np.ndarray, n_labels: int, gbox: Any) -> np.ndarray:
@@ -81,7 +85,7 @@ def polygonize(raster: xr.DataArray, *, values: Mapping[int, str]) -> Any:
     ids, geoms = [], []
     for geom, label in shapes(labels, mask=labels > 0, transform=gbox.transform, connectivity=4):
         ids.append(int(label))
-        geoms.append(shape(geom))
+        geoms.append(shape(geom))  # one at a time: the GeoJSON-like dicts are not all kept
     geometry = np.asarray(geoms, dtype=object)
     invalid = ~shapely.is_valid(geometry) if len(geometry) else np.zeros(0, bool)
     if invalid.any():
@@ -99,6 +103,25 @@ def polygonize(raster: xr.DataArray, *, values: Mapping[int, str]) -> Any:
     return gdf if crs.epsg == 4326 else gdf.to_crs("EPSG:4326")
 
 
+def _write_geojson(gdf: Any, path: Path) -> None:
+    """RFC 7946 FeatureCollection: WGS 84, exterior rings counter-clockwise; GEOS writes the geometries (fast)."""
+    import json
+
+    import shapely
+
+    wgs84 = gdf.to_crs("EPSG:4326")
+    geoms = shapely.orient_polygons(np.asarray(wgs84.geometry.values), exterior_cw=False)
+    texts = shapely.to_geojson(geoms)
+    columns = [c for c in wgs84.columns if c != wgs84.geometry.name]
+    records = wgs84[columns].to_dict("records")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write('{"type": "FeatureCollection", "features": [')
+        for i, (props, geom) in enumerate(zip(records, texts, strict=True)):
+            fh.write(("," if i else "") + '\n{"type": "Feature", "properties": ')
+            fh.write(json.dumps(props, default=float) + ', "geometry": ' + str(geom) + "}")
+        fh.write("\n]}\n")
+
+
 def write_vectors(
     gdf: Any,
     *,
@@ -108,9 +131,8 @@ def write_vectors(
     """Write a GeoDataFrame as GeoJSON and/or GeoParquet, atomically; returns the paths written."""
     written: list[Path] = []
     if geojson is not None:
-        with atomic_path(geojson, suffix=".geojson") as tmp:
-            tmp.unlink()  # GDAL will not overwrite a file with the GeoJSON driver
-            gdf.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON", engine="pyogrio", layer_options={"RFC7946": "YES"})
+        with atomic_path(geojson) as tmp:
+            _write_geojson(gdf, tmp)
         written.append(Path(geojson))
     if parquet is not None:
         with atomic_path(parquet) as tmp:
