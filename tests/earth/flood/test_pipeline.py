@@ -142,7 +142,7 @@ def test_persisting_changes_nothing():
 
 def test_lineage_values_record_thresholds_fallbacks_and_votes():
     res = map_flood(sar=SarInput(vv_db=_bimodal_vv()), params=FloodParams(thresholds={"sar-vv": -16.0}))
-    values = res.lineage_values(vote_shares=res.vote_shares())
+    values = res.compute().lineage_values()
     assert values["thresholds"][0]["value"] == -16.0
     assert values["thresholds"][0]["reason"] == "given by the user"
     assert values["fallbacks"] == []

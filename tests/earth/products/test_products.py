@@ -132,6 +132,11 @@ def test_polygons_are_valid_with_equal_area_areas(tmp_path, classes):
     doc = json.loads((tmp_path / "w.geojson").read_text())
     assert doc["type"] == "FeatureCollection"
     assert len(doc["features"]) == 3
+    import shapely
+
+    for feature in doc["features"]:  # RFC 7946 section 3.1.6: exterior rings counter-clockwise
+        assert shapely.is_ccw(shapely.geometry.shape(feature["geometry"]).exterior)
+    assert len(gpd.read_file(tmp_path / "w.geojson")) == 3
     back = gpd.read_parquet(tmp_path / "w.parquet")
     assert back.crs.to_epsg() == 4326
     assert len(back) == 3
@@ -216,3 +221,17 @@ def test_unknown_extension_cannot_be_validated_offline(tmp_path, classes):
     item["stac_extensions"].append("https://stac-extensions.github.io/sat/v1.0.0/schema.json")
     with pytest.raises(MalformedInputError, match="no offline schema"):
         validate_stac(item)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.2, 0.8))
+def test_random_masks_give_valid_polygons_whose_areas_add_up(seed, share):
+    """Checkerboard-like random masks are the worst case for pixel-edge tracing (touching corners, holes)."""
+    rng = np.random.default_rng(seed)
+    gbox = GeoBox.from_bbox((600_000, 4_200_000, 600_400, 4_200_300), "EPSG:32630", resolution=10)
+    values = (rng.random(gbox.shape) < share).astype(np.uint8)
+    gdf = polygonize(_raster(gbox, values), values={1: "water"})
+    assert gdf.is_valid.all()
+    stats = area_by_value(_raster(gbox, values), values={1: "water"})
+    assert gdf.area_m2.sum() / 1e6 == pytest.approx(stats["area_km2"]["water"], abs=2e-6)  # km2 rounded to 1 m2
+    assert gdf.to_crs("EPSG:32630").area.sum() == pytest.approx(values.sum() * 100.0, rel=2e-3)

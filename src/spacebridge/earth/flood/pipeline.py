@@ -339,7 +339,7 @@ def _map_flood(
             inputs=[s.name for s, _, _ in water_cands],
         )
     memberships = _memberships(water_cands, water_choices, warned)
-    water, likelihood, n_water, n_valid = ensemble_vote(memberships)
+    water, likelihood, _, _ = ensemble_vote(memberships)
     water = apply_min_area(water, min_area_px=params.min_area_px)
     changed = None
     change_members = _memberships(change_cands, change_choices, warned) if change_cands else {}
@@ -352,8 +352,6 @@ def _map_flood(
         extent=_with_grid(water.rename("flood_extent"), ref),
         likelihood=_with_grid(likelihood.rename("flood_likelihood"), ref),
         classes=_with_grid(classes, ref),
-        n_water=_with_grid(n_water, ref),
-        n_valid=_with_grid(n_valid, ref),
         memberships={k: _with_grid(m, ref) for k, m in memberships.items()},
         thresholds=tuple(choices),
         methods=tuple(memberships),

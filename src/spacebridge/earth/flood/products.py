@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +66,7 @@ class FloodProducts:
     statistics: dict[str, Any]
 
 
-def _statistics(
-    result: FloodResult, zones: Any, flood_determined: bool, vote_shares: dict[str, float]
-) -> dict[str, Any]:
+def _statistics(result: FloodResult, zones: Any, flood_determined: bool) -> dict[str, Any]:
     from spacebridge.earth.products import area_by_value
 
     areas = area_by_value(result.classes, values=_STAT_NAMES, zones=zones)
@@ -92,22 +90,12 @@ def _statistics(
         "all water is reported as water_km2 (class 3 in flood_class.tif)",
         "equal_area_crs": areas["equal_area_crs"],
         "classes": {str(k): v for k, v in CLASS_NAMES.items()},
-        **result.lineage_values(vote_shares=vote_shares),
+        **result.lineage_values(),
         "warnings": list(result.warnings),
     }
     if "zones" in areas:
         out["zones"] = [{"id": z["id"], **summary(z["area_km2"])} for z in areas["zones"]]
     return out
-
-
-def _materialize(result: FloodResult) -> tuple[FloodResult, dict[str, float]]:
-    """Compute the three maps and the vote shares in one pass; the products are then written from memory."""
-    import dask
-
-    pairs = {name: ((m > 0.5).sum(), m.notnull().sum()) for name, m in result.memberships.items()}
-    extent, likelihood, classes, counts = dask.compute(result.extent, result.likelihood, result.classes, pairs)
-    shares = {name: (float(w) / float(n) if float(n) else 0.0) for name, (w, n) in counts.items()}
-    return replace(result, extent=extent, likelihood=likelihood, classes=classes), shares
 
 
 def write_flood_products(
@@ -155,8 +143,9 @@ def write_flood_products(
     out = Path(out_dir)
     say = step or (lambda label: log.info("%s", label))
     determined = bool(result.change_methods) if flood_determined is None else flood_determined
-    say("mapping water (reading the scenes)")
-    result, shares = _materialize(result)
+    if result.vote_shares is None:
+        say("mapping water (reading the scenes)")
+        result = result.compute()
     rasters = {
         "extent": ("flood_extent.tif", result.extent, _EXTENT_COLOURS, "nearest", _EXTENT_TEXT),
         "likelihood": ("flood_likelihood.tif", result.likelihood, None, "average", _LIKELIHOOD_TEXT),
@@ -173,10 +162,10 @@ def write_flood_products(
     polygons = polygonize(result.classes, values=names)
     geojson, parquet = write_vectors(polygons, geojson=out / "flood.geojson", parquet=out / "flood.parquet")
     say("computing statistics")
-    stats = _statistics(result, zones, determined, shares)
+    stats = _statistics(result, zones, determined)
     stats_path = atomic_write_text(out / "stats.json", json.dumps(stats, indent=2))
     say("writing the STAC item")
-    full = lineage.with_values(**result.lineage_values(vote_shares=shares)).with_warnings(*result.warnings)
+    full = lineage.with_values(**result.lineage_values()).with_warnings(*result.warnings)
     item_dir = out / COLLECTION_ID
     assets = {
         key: asset_for_file(

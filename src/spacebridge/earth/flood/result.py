@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import xarray as xr
@@ -86,10 +86,6 @@ class FloodResult:
     """uint8: ensemble water likelihood 0-100, 255 unknown."""
     classes: xr.DataArray
     """uint8: 0 dry, 1 flood water, 2 permanent/reference water, 3 water of undetermined status, 255 unknown."""
-    n_water: xr.DataArray
-    """uint8: number of methods voting water."""
-    n_valid: xr.DataArray
-    """uint8: number of methods with a valid observation."""
     memberships: Mapping[str, xr.DataArray]
     """Water membership (0-1, NaN invalid) of each voting method, by method id."""
     thresholds: tuple[ThresholdChoice, ...]
@@ -100,22 +96,29 @@ class FloodResult:
     """Methods that voted on change (empty without a pre-event scene)."""
     params: FloodParams
     warnings: tuple[str, ...] = ()
+    vote_shares: Mapping[str, float] | None = None
+    """Share of each method's valid pixels voted water; set by :meth:`compute` (``None`` while lazy)."""
 
     @property
     def fallbacks(self) -> tuple[str, ...]:
         """Methods that used their static fallback threshold."""
         return tuple(t.method for t in self.thresholds if t.fallback)
 
-    def vote_shares(self) -> dict[str, float]:
-        """Share of each method's valid pixels that it voted water (computes the memberships)."""
+    def compute(self) -> FloodResult:
+        """The maps computed into memory (numpy) with the vote shares, in one pass over the inputs.
+
+        The per-method memberships are dropped, which releases the inputs kept in memory by :func:`map_flood`.
+        """
         import dask
 
         pairs = {name: ((m > 0.5).sum(), m.notnull().sum()) for name, m in self.memberships.items()}
-        (computed,) = dask.compute(pairs)
-        return {name: (float(w) / float(n) if float(n) else 0.0) for name, (w, n) in computed.items()}
+        extent, likelihood, classes, counts = dask.compute(self.extent, self.likelihood, self.classes, pairs)
+        shares = {name: (float(w) / float(n) if float(n) else 0.0) for name, (w, n) in counts.items()}
+        return replace(self, extent=extent, likelihood=likelihood, classes=classes, memberships={}, vote_shares=shares)
 
-    def lineage_values(self, *, vote_shares: Mapping[str, float] | None = None) -> dict[str, Any]:
+    def lineage_values(self) -> dict[str, Any]:
         """What the method chose, for :meth:`spacebridge.core.provenance.Lineage.with_values`."""
+        vote_shares = self.vote_shares
         out: dict[str, Any] = {
             "thresholds": [t.to_dict() for t in self.thresholds],
             "fallbacks": list(self.fallbacks),

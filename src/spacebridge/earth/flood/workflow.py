@@ -211,7 +211,7 @@ def run_flood(
     ref = scenes[ref_role]
     scenes = {role: _on_grid(s, ref, role, request.align) for role, s in scenes.items()}
     reference = _read_reference(request.reference_water, ref.geobox) if request.reference_water else None
-    say("choosing thresholds (reading the scenes once)")
+    say("choosing thresholds and mapping water")
     result = map_flood(
         optical=_optical(scenes["optical"]) if "optical" in scenes else None,
         sar=_sar(scenes["sar"]) if "sar" in scenes else None,
@@ -219,7 +219,7 @@ def run_flood(
         pre_sar=_sar(scenes["pre-sar"]) if "pre-sar" in scenes else None,
         reference_water=reference,
         params=request.params,
-    )
+    ).compute()  # in memory now; the inputs' memory is released before the products are written
     inputs = tuple(s.input_ref(role) for role, s in scenes.items())
     if request.reference_water:
         from spacebridge.core.provenance import InputRef

@@ -1,9 +1,12 @@
 """Polygons from class rasters: valid geometries, equal-area areas, GeoJSON (RFC 7946) and GeoParquet files.
 
-``rasterio.features.shapes`` traces the pixel edges of each connected patch (8-connected). Geometries are made
-valid with ``shapely.make_valid`` (keeping the polygonal parts), their areas computed in the raster's
-Lambert equal-area CRS (:func:`~spacebridge.earth.products.stats.equal_area_crs_for`), and they are written in
-WGS 84 longitude/latitude as RFC 7946 requires for GeoJSON. Files are written atomically.
+Each polygon is one 4-connected patch of a class (OpenCV's connected components label the patches, so that every
+patch is exactly one polygon). ``rasterio.features.shapes`` traces the pixel edges of the labels; geometries that
+are not valid (rare, e.g. a hole touching its shell along an edge) are repaired with ``shapely.make_valid``. A
+patch's area is the sum of its pixels' areas in an equal-area CRS (:func:`spacebridge.earth.areas.pixel_areas_m2`,
+block by block), which is the area of its pixel-edge polygon. Polygons are written in WGS 84 longitude/latitude
+with counter-clockwise shells, as RFC 7946 requires for GeoJSON (GEOS writes the geometries: ten times faster than
+GDAL's GeoJSON driver), and as GeoParquet. Files are written atomically.
 """
 
 from __future__ import annotations
@@ -16,25 +19,43 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from spacebridge.core.atomic import atomic_path, atomic_write_text
-from spacebridge.earth.products.stats import equal_area_crs_for
+from spacebridge.core.atomic import atomic_path
 
 __all__ = ["polygonize", "write_vectors"]
 
-
-def _polygonal(geom: Any) -> Any:
-    import shapely
-    from shapely.geometry import MultiPolygon, Polygon
-
-    if not geom.is_valid:
-        geom = shapely.make_valid(geom)
-    if isinstance(geom, Polygon | MultiPolygon):
-        return geom
-    parts = [g for g in getattr(geom, "geoms", []) if isinstance(g, Polygon | MultiPolygon)]
-    return shapely.union_all(parts) if parts else None
+_BLOCK_ROWS = 1024
 
 
-def polygonize(raster: xr.DataArray, *, values: Mapping[int, str], connectivity: int = 8) -> Any:
+def _labels(data: np.ndarray, values: Mapping[int, str]) -> tuple[np.ndarray, np.ndarray]:
+    """4-connected patches of each value: an int32 label image and the value of each label (index 0 unused)."""
+    import cv2
+
+    labels: np.ndarray | None = None
+    label_values = [0]
+    for value in values:
+        n, lab = cv2.connectedComponents((data == value).astype(np.uint8), connectivity=4, ltype=cv2.CV_32S)
+        if n <= 1:
+            continue
+        if labels is None:
+            labels = lab  # the first class present: its labels as they are
+        else:
+            np.add(lab, len(label_values) - 1, out=labels, where=lab > 0)
+        label_values.extend([value] * (n - 1))
+    return (np.zeros(data.shape, np.int32) if labels is None else labels), np.asarray(label_values)
+
+
+def _label_areas_m2(labels: np.ndarray, n_labels: int, gbox: Any) -> np.ndarray:
+    from spacebridge.earth.areas import pixel_areas_m2
+
+    areas = np.zeros(n_labels, np.float64)
+    for top in range(0, labels.shape[0], _BLOCK_ROWS):
+        block = labels[top : top + _BLOCK_ROWS]
+        pixel = pixel_areas_m2(gbox[top : top + block.shape[0], :])
+        areas += np.bincount(block.ravel(), weights=pixel.ravel(), minlength=n_labels)
+    return areas
+
+
+def polygonize(raster: xr.DataArray, *, values: Mapping[int, str]) -> Any:
     """Polygons of the pixels whose value is in ``values``, as a GeoDataFrame in EPSG:4326.
 
     Parameters
@@ -43,38 +64,62 @@ def polygonize(raster: xr.DataArray, *, values: Mapping[int, str], connectivity:
         2-D georeferenced integer raster.
     values
         ``{value: class name}`` of the classes to trace (others are left out).
-    connectivity
-        4 or 8: pixel connectivity of a patch.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``value``, ``class``, ``area_m2`` (equal-area) and ``geometry`` (valid polygons, EPSG:4326).
+        Columns ``value``, ``class``, ``area_m2`` (equal-area) and ``geometry`` (valid polygons, EPSG:4326), one
+        row per 4-connected patch.
     """
     import geopandas as gpd
-    import odc.geo.xr  # noqa: F401
+    import shapely
     from rasterio.features import shapes
     from shapely.geometry import shape
 
-    gbox = raster.odc.geobox
-    data = np.asarray(raster.values)
-    if data.dtype not in (np.uint8, np.int16, np.uint16, np.int32, np.float32):
-        data = data.astype(np.int32)
-    mask = np.isin(data, list(values))
-    records: list[tuple[int, Any]] = []
-    for geom, value in shapes(data, mask=mask, transform=gbox.transform, connectivity=connectivity):
-        poly = _polygonal(shape(geom))
-        if poly is not None and not poly.is_empty:
-            records.append((int(value), poly))
+    from spacebridge.earth.areas import geobox_of
+
+    gbox = geobox_of(raster)
+    crs: Any = gbox.crs
+    labels, label_values = _labels(np.asarray(raster.values), values)
+    areas = _label_areas_m2(labels, len(label_values), gbox)
+    ids, geoms = [], []
+    for geom, label in shapes(labels, mask=labels > 0, transform=gbox.transform, connectivity=4):
+        ids.append(int(label))
+        geoms.append(shape(geom))  # one at a time: the GeoJSON-like dicts are not all kept
+    geometry = np.asarray(geoms, dtype=object)
+    invalid = ~shapely.is_valid(geometry) if len(geometry) else np.zeros(0, bool)
+    if invalid.any():
+        geometry[invalid] = shapely.make_valid(geometry[invalid])
+    idx = np.asarray(ids, dtype=np.int64)
     gdf = gpd.GeoDataFrame(
-        {"value": [v for v, _ in records], "class": [values[v] for v, _ in records]},
-        geometry=[g for _, g in records],
-        crs=gbox.crs.to_wkt(),
+        {
+            "value": label_values[idx].astype(int) if len(idx) else np.zeros(0, int),
+            "class": [values[int(v)] for v in label_values[idx]],
+            "area_m2": np.round(areas[idx], 2),
+        },
+        geometry=list(geometry),
+        crs=crs.to_wkt(),
     )
-    gdf["area_m2"] = gdf.geometry.to_crs(equal_area_crs_for(gbox)).area.round(2)
-    out = gdf.to_crs("EPSG:4326")
-    out["geometry"] = out.geometry.make_valid()
-    return out[["value", "class", "area_m2", "geometry"]]
+    return gdf if crs.epsg == 4326 else gdf.to_crs("EPSG:4326")
+
+
+def _write_geojson(gdf: Any, path: Path) -> None:
+    """RFC 7946 FeatureCollection: WGS 84, exterior rings counter-clockwise; GEOS writes the geometries (fast)."""
+    import json
+
+    import shapely
+
+    wgs84 = gdf.to_crs("EPSG:4326")
+    geoms = shapely.orient_polygons(np.asarray(wgs84.geometry.values), exterior_cw=False)
+    texts = shapely.to_geojson(geoms)
+    columns = [c for c in wgs84.columns if c != wgs84.geometry.name]
+    records = wgs84[columns].to_dict("records")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write('{"type": "FeatureCollection", "features": [')
+        for i, (props, geom) in enumerate(zip(records, texts, strict=True)):
+            fh.write(("," if i else "") + '\n{"type": "Feature", "properties": ')
+            fh.write(json.dumps(props, default=float) + ', "geometry": ' + str(geom) + "}")
+        fh.write("\n]}\n")
 
 
 def write_vectors(
@@ -86,7 +131,9 @@ def write_vectors(
     """Write a GeoDataFrame as GeoJSON and/or GeoParquet, atomically; returns the paths written."""
     written: list[Path] = []
     if geojson is not None:
-        written.append(atomic_write_text(geojson, gdf.to_json(drop_id=True, to_wgs84=True)))
+        with atomic_path(geojson) as tmp:
+            _write_geojson(gdf, tmp)
+        written.append(Path(geojson))
     if parquet is not None:
         with atomic_path(parquet) as tmp:
             gdf.to_parquet(tmp, index=False)
