@@ -196,7 +196,6 @@ def index(
     """
     from spacebridge.core.execution import execution
     from spacebridge.earth import check_index, compute_index
-    from spacebridge.earth.flood.workflow import with_scene_grid
     from spacebridge.earth.load import open_scene
     from spacebridge.earth.products import write_cog
 
@@ -207,7 +206,7 @@ def index(
         scene = open_scene(src, sensor=sensor, bands=parse_bands(bands), aoi=aoi)
         check_index(scene.sensor, name)
         progress.update(task, description=f"computing {name}", advance=1)
-        values = with_scene_grid(compute_index(name, scene.data, valid=scene.valid), scene)
+        values = compute_index(name, scene.data, valid=scene.valid)
         path = write_cog(out, values, nodata=float("nan"), resampling="average", description=name.upper())
         progress.update(task, description="done", advance=1)
     typer.echo(f"wrote {path}")

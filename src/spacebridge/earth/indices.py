@@ -303,7 +303,9 @@ def _compute_xarray(spec: SpectralIndex, program: _expr.Program, arrays: Sequenc
     def kernel(*blocks: np.ndarray) -> np.ndarray:
         return _expr.evaluate(program, blocks)
 
-    result = xr.apply_ufunc(kernel, *das, dask="parallelized", output_dtypes=[np.float32], keep_attrs=False)
+    # keep_attrs=True keeps the coordinates' attributes, among them ``spatial_ref``'s CRS, so the result keeps the
+    # input's grid (``result.odc.geobox``); the variable's own attributes are replaced below.
+    result = xr.apply_ufunc(kernel, *das, dask="parallelized", output_dtypes=[np.float32], keep_attrs=True)
     if valid is not None:
         result = result.where(valid)
     result.name = spec.name

@@ -25,7 +25,7 @@ from spacebridge.earth.flood.pipeline import map_flood
 from spacebridge.earth.flood.products import FloodProducts, write_flood_products
 from spacebridge.earth.flood.result import FloodParams, OpticalInput, SarInput
 
-__all__ = ["FloodRequest", "run_flood", "with_scene_grid"]
+__all__ = ["FloodRequest", "run_flood"]
 
 log = logging.getLogger(__name__)
 
@@ -119,15 +119,8 @@ def _optical(scene: Any) -> OpticalInput:
 
     name = "MNDWI" if "swir16" in scene.data else "NDWI"
     valid = _cloud_valid(scene)
-    index = with_scene_grid(compute_index(name, scene.data, valid=valid), scene)
+    index = compute_index(name, scene.data, valid=valid)
     return OpticalInput(index, name.lower(), valid)
-
-
-def with_scene_grid(da: Any, scene: Any) -> Any:
-    """``da`` with the scene's grid coordinate (``spatial_ref`` and its CRS attributes), which index maths drops."""
-    if "spatial_ref" in scene.data.coords:
-        return da.assign_coords(spatial_ref=scene.data.coords["spatial_ref"])
-    return da
 
 
 def _sar(scene: Any) -> SarInput:
