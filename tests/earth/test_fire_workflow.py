@@ -56,6 +56,9 @@ def test_cogs_and_stac_item_validate(hurst):
     validate_stac(item)
     lineage = item["properties"]["spacebridge:lineage"]
     assert lineage["chosen"]["offset_source"] == "ring"
+    # the chips carry no quality band: the lineage says that only their nodata pixels are unknown
+    assert lineage["chosen"]["mask"]["post-fire"]["method"] == "none"
+    assert lineage["parameters"]["index"] == "NBR"
     assert [i["role"] for i in lineage["inputs"]] == ["pre-fire", "post-fire"]
 
 
@@ -70,3 +73,26 @@ def test_a_scene_without_swir22_cannot_map_burns(fire_dir, tmp_path):
     request = _request(fire_dir, bands={"blue": "B2", "green": "B3", "red": "B4", "nir": "B8"})
     with pytest.raises((CapabilityError, MissingBandError), match=r"NBR|swir22"):
         run_burn(request, tmp_path)
+
+
+@pytest.mark.slow
+def test_nbr2_on_an_l1c_scene_gives_an_extent_without_severity_and_an_s2cloudless_mask(examples_dir, tmp_path):
+    """Spain L1C as both dates: nothing burned; products of an NBR2 run; the L1C mask comes from s2cloudless."""
+    from spacebridge.core.errors import ThresholdFallbackWarning
+
+    src = str(examples_dir / "flood-spain-2019" / "Spain_7370579_S2Hand.tif")
+    out = tmp_path / "nbr2"
+    with pytest.warns(ThresholdFallbackWarning, match="dNBR2"), staged_output_dir(out) as stage:
+        products = run_burn(BurnRequest(pre=src, post=src, index="nbr2"), stage)
+    names = {p.name for p in out.iterdir()}
+    assert {"burned_extent.tif", "dnbr2.tif", "burned.geojson", "stats.json"} <= names
+    assert not {"burn_severity.tif", "rdnbr.tif", "dnbr.tif"} & names
+    assert products.statistics["burned_km2"] == 0.0
+    assert products.statistics["index"] == "NBR2"
+    item = json.loads((out / "spacebridge-burn" / products.item.name).read_text())
+    chosen = item["properties"]["spacebridge:lineage"]["chosen"]
+    assert chosen["mask"]["pre-fire"]["method"] == "s2cloudless"
+    assert chosen["threshold"]["fallback"] is True
+    with rasterio.open(out / "dnbr2.tif") as src_file:
+        assert src_file.shape == (512, 512)
+        assert np.nanmax(np.abs(src_file.read(1))) == 0.0

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from spacebridge.cli.options import DaskOption, WorkersOption, execution_settings
 from spacebridge.core.errors import InvalidInputError
 
 __all__ = ["parse_bands", "parse_classes", "register"]
@@ -80,6 +81,14 @@ def burn(
     post: Annotated[str, typer.Option("--post", help=f"Post-fire optical scene: {_SRC_HELP}.")],
     out: Annotated[Path, typer.Option("--out", help="Output folder (files are published only on success).")],
     aoi: Annotated[str | None, typer.Option("--aoi", help="GeoJSON polygon(s): crop; statistics per polygon.")] = None,
+    index: Annotated[
+        str,
+        typer.Option(
+            "--index",
+            help="Burn index: nbr (NIR + SWIR 2.2 um; severity classes), nbr2 (SWIR 1.6 + 2.2 um) or bais2 "
+            "(Sentinel-2 red edge + SWIR): the last two map grass and steppe fires better, burned extent only.",
+        ),
+    ] = "nbr",
     sensor: Annotated[
         str | None, typer.Option("--sensor", help="Sensor id when the files do not say (e.g. sentinel-2-l2a).")
     ] = None,
@@ -88,39 +97,66 @@ def burn(
     ] = None,
     offset: Annotated[
         float | None,
-        typer.Option("--offset", help="dNBR phenology offset (default: mean dNBR of the unburned surroundings)."),
+        typer.Option("--offset", help="dNBR phenology offset (nbr; default: mean dNBR of the unburned surroundings)."),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", help="Burned threshold of dNBR2/dBAIS2 (nbr2, bais2; default: chosen per scene)."),
     ] = None,
     min_area_m2: Annotated[
         float, typer.Option("--min-area-m2", min=0, help="Minimum mapping unit of the burned extent (m²).")
     ] = 10_000.0,
+    cloud_mask: Annotated[
+        bool,
+        typer.Option(
+            "--cloud-mask/--no-cloud-mask",
+            help="Mask clouds with the scenes' own quality band (SCL, QA_PIXEL, BQA) or s2cloudless on L1C.",
+        ),
+    ] = True,
+    dask: DaskOption = None,
+    workers: WorkersOption = None,
 ) -> None:
-    """Map burn severity and the burned area from a pre- and a post-fire scene (NIR and SWIR 2.2 um needed).
+    """Map the burned area (and, with NBR, burn severity) from a pre- and a post-fire scene.
 
-    dNBR = NBR(pre) - NBR(post), minus the mean dNBR of the unburned surroundings (phenology offset); severity
-    classes of Key & Benson (2006, USGS FIREMON); burned extent = low severity or worse, with a minimum mapping
-    unit. Cloud and no-data pixels are 'unknown', never unburned. A pre-fire scene on another grid is reprojected
-    onto the post-fire grid; scenes that do not overlap are an error.
+    With --index nbr (default): dNBR = NBR(pre) - NBR(post), minus the mean dNBR of the unburned surroundings
+    (phenology offset); severity classes of Key & Benson (2006, USGS FIREMON); burned extent = low severity or
+    worse. With --index nbr2 or bais2 (for dry grass and steppe, where NBR is weak): the burned extent where dNBR2
+    or dBAIS2 exceeds a threshold chosen on the scene's own burned/unburned histogram; no severity classes (they
+    are calibrated on dNBR only). A minimum mapping unit applies. Cloud, shadow and no-data pixels are 'unknown',
+    never unburned. A pre-fire scene on another grid is reprojected onto the post-fire grid; scenes that do not
+    overlap are an error. A scene lacking a band the index needs is an error naming the band and the indices the
+    scene can compute instead.
 
-    Writes into OUT: burn_severity.tif (uint8 classes, 255 unknown), burned_extent.tif (0 unburned, 1 burned, 255
-    unknown), dnbr.tif, rdnbr.tif, rbr.tif (float32), burned.geojson + burned.parquet, stats.json and a STAC catalog.
+    Writes into OUT: burned_extent.tif (0 unburned, 1 burned, 255 unknown), the burn signal (dnbr.tif, dnbr2.tif
+    or dbais2.tif, float32), burned.geojson + burned.parquet, stats.json and a STAC catalog (catalog.json) with
+    the lineage; with nbr also burn_severity.tif (uint8 classes, 255 unknown), rdnbr.tif and rbr.tif.
 
     Example: spacebridge earth burn --pre pre.tif --post post.tif --sensor sentinel-2-l2a --out burn-out
     """
     from spacebridge.core.atomic import staged_output_dir
+    from spacebridge.core.execution import execution
+    from spacebridge.earth.burn_indices import get_burn_index
     from spacebridge.earth.fire_workflow import BurnRequest, run_burn
 
     for option, value in (("--pre", pre), ("--post", post), ("--aoi", aoi)):
         _exists(value, option)
-    request = BurnRequest(pre=pre, post=post, aoi=aoi, sensor=sensor, bands=parse_bands(bands), offset=offset,
-                          min_area_m2=min_area_m2)  # fmt: skip
+    chosen = get_burn_index(index)
+    request = BurnRequest(pre=pre, post=post, aoi=aoi, sensor=sensor, bands=parse_bands(bands), index=chosen.name,
+                          offset=offset, threshold=threshold, min_area_m2=min_area_m2,
+                          cloud_mask=cloud_mask)  # fmt: skip
     progress, task = _progress(13)
-    with progress, staged_output_dir(out) as stage:
+    with execution(execution_settings(dask, workers)), progress, staged_output_dir(out) as stage:
         products = run_burn(request, stage, step=lambda label: progress.update(task, description=label, advance=1))
         progress.update(task, description="done", completed=13)
     stats = products.statistics
+    how = stats["chosen"]
+    detail = (
+        f"dNBR offset {how['dnbr_offset']:+.3f}, {how['offset_source']}"
+        if chosen.severity
+        else f"{chosen.difference} threshold {how['threshold']['value']:g}, {how['threshold']['reason']}"
+    )
     typer.echo(
-        f"burned {stats['burned_km2']:.3f} km², unknown {stats['unknown_km2']:.3f} km² "
-        f"(dNBR offset {stats['chosen']['dnbr_offset']:+.3f}, {stats['chosen']['offset_source']}); written to {out}"
+        f"burned {stats['burned_km2']:.3f} km², unknown {stats['unknown_km2']:.3f} km² ({detail}); written to {out}"
     )
 
 

@@ -57,10 +57,10 @@ def _severity_png(severity: np.ndarray, perimeter: np.ndarray, path: Path) -> No
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
 
-    from spacebridge.earth.fire_workflow import _SEVERITY_COLOURS
+    from spacebridge.earth.fire_products import SEVERITY_COLOURS
 
     codes = [0, 1, 2, 3, 4, 5, 6]
-    cmap = ListedColormap([np.array(_SEVERITY_COLOURS[c][:3]) / 255 for c in codes])
+    cmap = ListedColormap([np.array(SEVERITY_COLOURS[c][:3]) / 255 for c in codes])
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.imshow(np.ma.masked_equal(severity, 255), cmap=cmap, vmin=-0.5, vmax=6.5, interpolation="nearest")
     ax.contour(perimeter.astype(float), levels=[0.5], colors="black", linewidths=1)
