@@ -1,4 +1,5 @@
-"""The earth analyses' commands (``spacebridge earth burn``, ``spacebridge earth zonal``), added to ``earth``'s app.
+"""The earth analyses' commands (``spacebridge earth burn|zonal``, and ``drought|snow|water|composite`` from
+:mod:`spacebridge.cli.earth_series`), added to ``earth``'s app.
 
 :func:`register` adds them to the Typer app of :mod:`spacebridge.cli.earth` (same conventions as ``earth flood``:
 ``--out DIR`` published only on success, Rich progress, clear errors). Heavy libraries are imported inside the
@@ -220,6 +221,10 @@ def _read_product(path: Path, kind: str) -> Any:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the analyses' commands to the ``earth`` app."""
+    """Add the analyses' commands to the ``earth`` app (the time-series ones live in :mod:`.earth_series`)."""
+    from spacebridge.cli import earth_series
+
     app.command("burn")(burn)
     app.command("zonal")(zonal)
+    for name in ("drought", "snow", "water", "composite"):
+        app.command(name)(getattr(earth_series, name))

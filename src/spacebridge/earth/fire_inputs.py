@@ -17,44 +17,19 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from spacebridge.core.errors import CapabilityError, MissingBandError
+from spacebridge.core.errors import MissingBandError
 
 __all__ = ["check_scene_index", "open_burn_scene"]
 
 log = logging.getLogger(__name__)
 
 
-def _band_label(sensor: Any, key: str) -> str:
-    band = sensor.find_band(key)
-    if band is None:
-        return key
-    wavelength = f" {band.center_wavelength_um:.2f} um" if band.center_wavelength_um else ""
-    return f"{key} ({band.name}{wavelength})"
-
-
 def check_scene_index(scene: Any, index: str, *, role: str) -> None:
     """Raise :class:`CapabilityError` unless ``scene``'s loaded bands can compute burn index ``index``."""
     from spacebridge.earth.burn_indices import BURN_INDICES
-    from spacebridge.earth.indices import get_index, required_bands, resolve_bands
+    from spacebridge.earth.capability import check_scene_index as check
 
-    available = [str(v) for v in scene.data.data_vars]
-    spec = get_index(index)
-    if resolve_bands(spec, available) is not None:
-        return
-    missing = [need for need in required_bands(spec) if not set(need.split("|")) & set(available)]
-    labels = ", ".join(_band_label(scene.sensor, need.split("|")[0]) for need in missing)
-    others = [n for n in BURN_INDICES if n != spec.name and resolve_bands(get_index(n), available) is not None]
-    subs = ("; this scene can compute " + ", ".join(f"{n} (--index {n.lower()})" for n in others)) if others else ""
-    raise CapabilityError(
-        f"the {role} scene {scene.id!r} has no {labels}, which {spec.name} needs; its bands are "
-        f"{', '.join(sorted(available))}{subs}",
-        hint="Use a scene with those bands (e.g. a full Sentinel-2 L2A product or Landsat 8-9 C2 L2), name them with "
-        "--bands, or choose another --index",
-        scene=scene.id,
-        index=spec.name,
-        missing=[m.split("|")[0] for m in missing],
-        substitutes=others,
-    )
+    check(scene, index, role=role, alternatives=tuple(BURN_INDICES))
 
 
 def _has_band(src: str, sensor: str, band: str, aoi: Any) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from spacebridge.core.atomic import atomic_path
 from spacebridge.core.errors import InvalidInputError
 
-__all__ = ["write_bar_chart", "write_table"]
+__all__ = ["write_bar_chart", "write_series_chart", "write_table"]
 
 
 def write_table(table: Any, path: str | Path) -> Path:
@@ -59,5 +60,50 @@ def write_bar_chart(table: Any, path: str | Path, *, kind: str = "categorical", 
     fig.tight_layout()
     with atomic_path(dest) as tmp:
         fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    return dest
+
+
+def write_series_chart(
+    table: Any,
+    path: str | Path,
+    *,
+    columns: Mapping[str, str],
+    ylabel: str,
+    title: str = "",
+    bars: str | None = None,
+    bars_label: str = "",
+) -> Path:
+    """A time-series chart of ``table`` (indexed by time): one line per ``columns`` entry (column: label).
+
+    ``bars`` names a column drawn as bars on a second axis (e.g. the unknown fraction); missing values are gaps.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    missing = [c for c in [*columns, *([bars] if bars else [])] if c not in table.columns]
+    if missing:
+        raise InvalidInputError(f"the table has no column(s) {missing}", hint="Check the column names")
+    dest = Path(path)
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    if bars:
+        twin = ax.twinx()
+        twin.bar(table.index, table[bars], width=6, color="0.85", label=bars_label or bars)
+        twin.set_ylim(0, 1)
+        twin.set_ylabel(bars_label or bars, color="0.4")
+        ax.set_zorder(twin.get_zorder() + 1)
+        ax.patch.set_visible(False)
+    for column, label in columns.items():
+        ax.plot(table.index, table[column], "o-", markersize=3, label=label)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    with atomic_path(dest) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
     plt.close(fig)
     return dest

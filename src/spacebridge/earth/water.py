@@ -1,8 +1,10 @@
 """Water bodies over time: occurrence, water-area series in an equal-area CRS, shorelines, trend with uncertainty.
 
-Input is a stack of per-date water maps, uint8 ``(time, y, x)``: 0 dry, 1 water, 255 unknown, as produced per
-scene by the flood issue's classifier (:func:`spacebridge.earth.flood.map_flood`, ``FloodResult.extent``) or read
-from a third-party product (OPERA DSWx, JRC).
+Input is a stack of per-date water maps, uint8 ``(time, y, x)``: 0 dry, 1 water, 255 unknown, either read from a
+third-party product (OPERA DSWx via :func:`dswx_to_water`, JRC) or made from reflectance scenes by
+:func:`classify_water_series`, which runs the flood issue's classifier (:func:`spacebridge.earth.flood.map_flood`:
+MNDWI or NDWI with a per-date scene-adaptive threshold, minimum mapping unit, unknown where not observed) on each
+date and keeps its ``extent``.
 
 Methods
 -------
@@ -29,9 +31,96 @@ import xarray as xr
 
 from spacebridge.core.errors import DataError, InvalidInputError, NoValidDataError
 
-__all__ = ["WaterTrend", "shorelines", "water_area_series", "water_occurrence", "water_trend"]
+__all__ = [
+    "DSWX_WATER_CLASSES",
+    "WaterTrend",
+    "classify_water_series",
+    "dswx_to_water",
+    "shorelines",
+    "water_area_series",
+    "water_occurrence",
+    "water_trend",
+]
 
 UNKNOWN = 255
+
+#: OPERA DSWx-HLS ``WTR`` classes counted as water (1 open water, 2 partial surface water) and as dry (0); every
+#: other value (252 snow/ice, 253 cloud/cloud shadow, 254 ocean masked, 255 fill) is unknown. OPERA DSWx-HLS
+#: Product Specification (JPL D-107395), layer WTR.
+DSWX_WATER_CLASSES: tuple[tuple[int, ...], tuple[int, ...]] = ((1, 2), (0,))
+
+
+def dswx_to_water(wtr: xr.DataArray) -> xr.DataArray:
+    """OPERA DSWx ``WTR`` classes to a water map: 1 water (open or partial), 0 not water, 255 unknown.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> dswx_to_water(xr.DataArray(np.array([0, 1, 2, 252, 253, 255], "uint8"))).values.tolist()
+    [0, 1, 1, 255, 255, 255]
+    """
+    water, dry = DSWX_WATER_CLASSES
+    out = xr.where(wtr.isin(water), 1, xr.where(wtr.isin(dry), 0, UNKNOWN)).astype("uint8")
+    out = out.assign_coords({k: v for k, v in wtr.coords.items() if k not in wtr.dims})  # the grid, with its CRS
+    out.name = "water"
+    out.attrs = {"nodata": UNKNOWN, "flag_values": [0, 1], "flag_meanings": "not_water water",
+                 "source": "OPERA DSWx WTR: 1, 2 water; 0 not water; other classes unknown"}  # fmt: skip
+    return out
+
+
+def classify_water_series(
+    index: xr.DataArray,
+    *,
+    valid: xr.DataArray | None = None,
+    index_name: str = "mndwi",
+    params: Any = None,
+    time_dim: str = "time",
+) -> tuple[xr.DataArray, list[dict[str, Any]]]:
+    """Per-date water maps from a water index series with the flood classifier (no code of our own).
+
+    Parameters
+    ----------
+    index
+        MNDWI or NDWI ``(time, y, x)``, NaN where invalid (from ``compute_index`` on each date).
+    valid
+        Clear-observation mask of the same shape (cloud masks); ``None`` uses the finite index values.
+    index_name
+        ``"mndwi"`` (Xu 2006) or ``"ndwi"`` (McFeeters 1996): selects the classifier's method and fallback.
+    params
+        :class:`spacebridge.earth.flood.FloodParams` (default: its cited defaults).
+
+    Returns
+    -------
+    (maps, thresholds): uint8 ``(time, y, x)`` water maps (0 dry, 1 water, 255 unknown) and, per date, the
+    threshold record of the classifier (value, bimodal tiles, fallback).
+    """
+    import warnings
+
+    from spacebridge.core.errors import ThresholdFallbackWarning
+    from spacebridge.earth.flood import FloodParams, OpticalInput, map_flood
+
+    if time_dim not in index.dims:
+        raise InvalidInputError(f"the water index has no {time_dim!r} dimension", name="index")
+    maps, records = [], []
+    for i in range(index.sizes[time_dim]):
+        plane = index.isel({time_dim: i})
+        ok = valid.isel({time_dim: i}) if valid is not None else None
+        when = str(np.datetime_as_string(index[time_dim].values[i], unit="D")) if time_dim in index.coords else str(i)
+        if not bool((plane.notnull() if ok is None else plane.notnull() & ok).any()):
+            maps.append(xr.full_like(plane, UNKNOWN, dtype="uint8"))
+            records.append({"date": when, "note": "no valid pixel: all unknown"})
+            continue
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ThresholdFallbackWarning)
+            result = map_flood(optical=OpticalInput(plane, index_name, ok), params=params or FloodParams())
+        for w in caught:
+            warnings.warn(f"{when}: {w.message}", w.category, stacklevel=2)
+        maps.append(result.extent.astype("uint8"))
+        records.append({"date": when, **result.thresholds[0].to_dict()})
+    out = xr.concat(maps, dim=index[time_dim]).astype("uint8")
+    out.name = "water"
+    out.attrs = {"nodata": UNKNOWN, "flag_values": [0, 1], "flag_meanings": "dry water"}
+    return out, records
 
 
 def _stack(water: xr.DataArray, time_dim: str) -> np.ndarray:

@@ -1,0 +1,63 @@
+"""``spacebridge earth snow`` on the real Slovenian SCL series (36 dates, snow on 3 winter dates), and bad inputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+
+from ._earth_app import run_earth
+from ._series import outputs, polygon_file
+
+OUTSIDE = [[14.80, 45.70], [14.81, 45.70], [14.81, 45.71], [14.80, 45.71], [14.80, 45.70]]
+
+
+@pytest.mark.slow
+def test_snow_is_found_on_the_winter_dates_and_not_in_summer(scl_series, tmp_path, capsys):
+    out = tmp_path / "snow"
+    assert run_earth(["snow", str(scl_series), "--date", "2017-01-11", "--out", str(out)]) == 0
+    assert "snow (scl)" in capsys.readouterr().out
+    assert {"snow_2017-01-11.tif", "snow_frequency.tif", "snow_series.csv", "snow_series.png", "stats.json",
+            "catalog.json"} <= outputs(out)  # fmt: skip
+    stats = json.loads((out / "stats.json").read_text())
+    # Sen2Cor labelled snow (SCL 11) on three dates of the series, all in winter.
+    assert stats["snow_dates"] == ["2017-01-11", "2017-11-27", "2017-12-07"]
+    table = pd.read_csv(out / "snow_series.csv", parse_dates=["time"])
+    summer = table[table["time"].dt.month.isin([6, 7, 8])]
+    assert len(summer) > 0
+    assert (summer["snow_km2"] == 0).all()
+    with rasterio.open(out / "snow_2017-01-11.tif") as src:
+        codes = src.read(1)
+    assert (codes == 1).any()
+    assert set(np.unique(codes)) <= {0, 1, 255}
+
+
+def test_one_date_is_an_input_error(scl_series, tmp_path, capsys):
+    first = sorted(scl_series.iterdir())[0]
+    assert run_earth(["snow", str(first), "--out", str(tmp_path / "o")]) == 2
+    assert "at least 2 dates" in capsys.readouterr().err
+
+
+def test_no_valid_pixel_in_the_aoi(scl_series, tmp_path, capsys):
+    aoi = polygon_file(tmp_path / "far.geojson", OUTSIDE)
+    assert run_earth(["snow", str(scl_series), "--aoi", aoi, "--out", str(tmp_path / "o")]) == 2
+    assert "no valid pixel" in capsys.readouterr().err
+
+
+def test_a_scene_without_swir16_cannot_map_snow(examples_dir, tmp_path, capsys):
+    chip = examples_dir / "fire-california" / "post_fire" / "HURST_20250107.tif"
+    code = run_earth(["snow", str(chip), "--sensor", "sentinel-2-l2a", "--out", str(tmp_path / "o")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "swir16 (B11" in err
+    assert "NDSI" in err
+
+
+def test_help_explains_the_methods(capsys):
+    assert run_earth(["snow", "--help"]) == 0
+    text = capsys.readouterr().out
+    for word in ("--method", "scl", "snomap", "--dem", "unknown", "snow_series"):
+        assert word in text, word
