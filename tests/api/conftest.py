@@ -90,3 +90,19 @@ def product_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("product-catalog")
     make_catalog(root / "products")
     return root
+
+
+@pytest.fixture(scope="session")
+def flood_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder holding what 'make demo' writes for the flood: the real workflow on the Spain 2019 scenes."""
+    from spacebridge.core.atomic import staged_output_dir
+    from spacebridge.earth.flood.workflow import FloodRequest, run_flood
+    from tests.conftest import EXAMPLES
+
+    root = tmp_path_factory.mktemp("flood-demo")
+    scenes = EXAMPLES / "flood-spain-2019"
+    s2, s1 = scenes / "Spain_7370579_S2Hand.tif", scenes / "Spain_7370579_S1Hand.tif"
+    request = FloodRequest(optical=str(s2), sar=str(s1))
+    with staged_output_dir(root / "flood") as stage:
+        run_flood(request, stage)
+    return root

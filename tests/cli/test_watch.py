@@ -102,3 +102,7 @@ def test_area_from_a_kazakh_oblast_code(tmp_path, capsys):
     assert area["admin_code"] == "KZ-10"
     assert main(["watch", "area", "add", "nowhere", "--admin-code", "KZ-99", *d]) == 2
     assert main(["watch", "area", "add", "nothing", *d]) == 2
+    empty = tmp_path / "no-boundaries"
+    empty.mkdir()
+    assert main(["watch", "area", "add", "Abay", "--admin-code", "KZ-10", "--boundaries", str(empty), *d]) == 2
+    assert "SPACEBRIDGE_BOUNDARIES_DIR" in capsys.readouterr().err

@@ -11,8 +11,6 @@ from spacebridge.service.store import Store
 from spacebridge.service.watcher import watch_pass
 from tests.conftest import EXAMPLES
 
-pytest.importorskip("spacebridge.earth.flood.workflow", reason="the earth flood workflow has not landed yet")
-
 ORIHUELA = {
     "type": "Polygon",
     "coordinates": [[[-0.775, 38.09], [-0.745, 38.09], [-0.745, 38.12], [-0.775, 38.12], [-0.775, 38.09]]],

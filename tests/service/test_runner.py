@@ -3,6 +3,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -96,31 +97,40 @@ def test_runs_execute_on_a_dask_scheduler(tmp_path, catalog):
 
 @pytest.mark.slow
 def test_watch_killed_midway_leaves_no_half_record(tmp_path, catalog):
-    """SIGKILL a 'watch run' mid-pass; the next pass finishes the interrupted run, nothing is duplicated."""
-    import json
+    """SIGKILL 'watch run' while its run is inside the analysis (held at a barrier, so the kill never comes after the
+    pass has finished); nothing of the run is recorded; the next pass finishes it once."""
     import shutil
 
     data = tmp_path / "data"
     shutil.copytree(catalog, data)
     store = Store.from_settings(Settings(data_dir=data))
     ingest_folder(store, data)
-    area_id = _area(store)
-    store.watch.add_area("again", validate_geometry(ORIHUELA), analyses={"zonal-stats": {"collection": "test-vv"}})
-    area = store.watch.area(area_id)
-    assert area["analyses"] == {}
-    (tmp_path / "a.json").write_text(json.dumps(ORIHUELA))
-    cmd = [sys.executable, "-m", "spacebridge.cli.main", "watch", "run", "--data", str(data)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while not store.watch.runs(status="running") and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    states = [r["status"] for r in store.watch.runs()]
-    assert len(states) <= 1
-    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    area_id = store.watch.add_area(
+        "Orihuela", validate_geometry(ORIHUELA), analyses={"zonal-stats": {"collection": "test-vv"}}
+    )["id"]
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    args = ["watch", "run", "--data", str(data)]
+    held = subprocess.Popen(
+        [sys.executable, "-m", "tests.service.held_watch", str(barrier), *args],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not (barrier / "started").exists():
+        assert held.poll() is None, "watch run ended before its analysis started"
+        assert time.monotonic() < deadline, "the analysis never started"
+        time.sleep(0.02)
+    (run,) = store.watch.runs()
+    assert run["status"] == "running"
+    held.send_signal(signal.SIGKILL)
+    held.wait()
+    (run,) = store.watch.runs()
+    assert (run["status"], run["result"], run["finished_at"]) == ("running", {}, None)
+    assert store.watch.series(area_id) == []
+    subprocess.run([sys.executable, "-m", "spacebridge.cli.main", *args], check=True, capture_output=True, timeout=120)
     (run,) = store.watch.runs()
     assert run["status"] == "succeeded"
-    values = store.watch.series(2, "test-vv.mean")
-    assert len(values) == 2  # each product once
+    assert len(store.watch.series(area_id, "test-vv.mean")) == 2  # each product once
     store.close()

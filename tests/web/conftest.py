@@ -13,7 +13,7 @@ import pytest
 from spacebridge.api import create_app
 from spacebridge.core.settings import Settings
 from spacebridge.service.store import Store
-from tests.api.conftest import live_server, product_catalog  # noqa: F401  (fixture)
+from tests.api.conftest import flood_demo, live_server, product_catalog  # noqa: F401  (fixtures)
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

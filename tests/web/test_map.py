@@ -58,3 +58,27 @@ def test_analysis_started_from_the_page_completes(browser, served, artifacts):
     assert "mean" in status
     page.screenshot(path=str(artifacts / "map-analysis.png"))
     assert problems == []
+
+
+def test_demo_flood_product_appears_on_the_map_without_boundaries(browser, flood_demo, tmp_path, artifacts):
+    """The real flood workflow's output folder served as 'make serve' does; boundaries missing are explained."""
+    import shutil
+
+    from spacebridge.api import create_app
+    from spacebridge.core.settings import Settings
+    from tests.api.conftest import live_server
+
+    data = tmp_path / "data"
+    shutil.copytree(flood_demo, data)
+    with live_server(create_app(Settings(data_dir=data, boundaries_dir=tmp_path / "none"))) as url:
+        page, problems, external = _open(browser, url)
+        page.wait_for_selector(".product-layer img.leaflet-tile-loaded", timeout=30_000)
+        assert "flood-Spain_7370579_S2Hand" in page.locator("#product option:checked").inner_text()
+        assert "--boundaries" in page.locator("#boundaries-note").inner_text()
+        assert page.locator("#legend .row").count() >= 2
+        page.check("#vector")
+        page.wait_for_selector("path.product-vector", timeout=20_000)
+        page.screenshot(path=str(artifacts / "map-demo-flood.png"))
+        page.close()
+    assert problems == []
+    assert external == []

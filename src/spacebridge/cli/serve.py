@@ -25,6 +25,15 @@ def serve(
         Path | None,
         typer.Option("--data", help="Data folder: its STAC catalogs (e.g. demo-output) are served at start-up."),
     ] = None,
+    boundaries: Annotated[
+        Path | None,
+        typer.Option(
+            "--boundaries",
+            help="Folder of the Kazakhstan boundary GeoJSON files drawn on the map (default: "
+            "$SPACEBRIDGE_BOUNDARIES_DIR, else examples/data/kazakhstan/boundaries of a source checkout).",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the monitoring API, the STAC API (/stac) and the web map (/) until interrupted."""
     import uvicorn
@@ -33,7 +42,7 @@ def serve(
     from spacebridge.api.app import create_app
     from spacebridge.core.settings import Settings
 
-    settings = Settings.from_env(data_dir=data, db_url=db)
+    settings = Settings.from_env(data_dir=data, db_url=db, boundaries_dir=boundaries)
     app = create_app(settings)
     Console(stderr=True).print(
         f"serving [bold]{settings.data_dir}[/bold] on http://{host}:{port}/ (API docs at /docs, STAC at /stac)"

@@ -164,13 +164,25 @@ def area_add(
     admin_code: Annotated[
         str | None, typer.Option("--admin-code", help="Admin unit code, e.g. KZ-10 (Abay oblast) or a district P-code.")
     ] = None,
+    boundaries: Annotated[
+        Path | None,
+        typer.Option(
+            "--boundaries",
+            help="Folder of the Kazakhstan boundary files for --admin-code (default: $SPACEBRIDGE_BOUNDARIES_DIR, "
+            "else examples/data/kazakhstan/boundaries of a source checkout).",
+            file_okay=False,
+        ),
+    ] = None,
     db: DbOption = None,
     data: DataOption = None,
 ) -> None:
     """Watch a new area."""
+    from spacebridge.core.settings import Settings
+    from spacebridge.service.boundaries import boundaries_dir
     from spacebridge.service.geometry import check_area_limit, validate_geometry
 
-    geometry = _read_geometry(geojson, admin_code)
+    folder = boundaries_dir(Settings.from_env(boundaries_dir=boundaries))
+    geometry = _read_geometry(geojson, admin_code, folder)
     settings, store = _open(db, data)
     where = "--geojson" if geojson else "--admin-code"
     facts = validate_geometry(geometry, field=where)
@@ -183,7 +195,7 @@ def area_add(
     typer.echo(f"area {area['id']}: {name} ({area['area_km2']:.1f} km²) watching {', '.join(analyses) or 'nothing'}")
 
 
-def _read_geometry(geojson: Path | None, admin_code: str | None) -> dict[str, Any]:
+def _read_geometry(geojson: Path | None, admin_code: str | None, boundaries: Path) -> dict[str, Any]:
     from spacebridge.core.errors import InvalidInputError, MalformedInputError
 
     if geojson is None:
@@ -191,7 +203,7 @@ def _read_geometry(geojson: Path | None, admin_code: str | None) -> dict[str, An
             raise InvalidInputError("give the area as --geojson FILE or --admin-code CODE", field="--geojson")
         from spacebridge.service.boundaries import admin_geometry
 
-        return admin_geometry(admin_code)[1]
+        return admin_geometry(admin_code, boundaries_dir=boundaries)[1]
     try:
         doc = json.loads(geojson.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -47,6 +47,11 @@ class Settings:
     """``From`` address of alert e-mails."""
     webhook_timeout_s: float = 10.0
     """Time a webhook receiver has to answer one POST."""
+    boundaries_dir: Path | None = None
+    """Folder of Kazakhstan's boundary GeoJSON files (the geokz ``kaz_adm0_geokz.geojson``,
+    ``kaz_adm1_2024_geokz.geojson``, ``kaz_adm2_2024_geokz_simplified.geojson``) that the web map draws and that
+    areas given by admin code come from; ``None`` uses ``examples/data/kazakhstan/boundaries`` of a source checkout
+    (a non-source install has none: the map then says so)."""
     itur_cache: Path | None = None
     """Cache folder of the converted ITU-R digital maps (about 320 MB, built once in about 5 s); ``None`` uses
     the user cache folder (``~/.cache/spacebridge``). See :mod:`spacebridge.connect.itur.mapcache`."""

@@ -2,7 +2,7 @@
    drawing an area to start an analysis, alerts and downloads. Talks only to this server (no CDN, no web tiles). */
 "use strict";
 
-const state = { products: [], layer: null, before: null, after: null, drawn: null, chart: null };
+const state = { products: [], layer: null, vector: null, before: null, after: null, drawn: null, chart: null };
 const $ = (id) => document.getElementById(id);
 
 const map = L.map("map", { zoomControl: true, preferCanvas: false }).setView([48.0, 67.0], 4);
@@ -29,7 +29,13 @@ function nameOf(props, level) {
 }
 
 async function loadBoundaries() {
+  const installed = await getJSON("/boundaries");
+  if (installed.message) {
+    $("boundaries-note").textContent = installed.message;
+    $("boundaries-note").hidden = false;
+  }
   for (const [level, label, weight, on] of LEVELS) {
+    if (!installed.levels[level]) continue;
     const box = document.createElement("label");
     box.innerHTML = `<input type="checkbox" data-level="${level}" ${on ? "checked" : ""}> ${label}`;
     $("boundary-toggles").appendChild(box);
@@ -49,27 +55,34 @@ async function loadBoundaries() {
 }
 
 /* ---- products -------------------------------------------------------------------------------------------- */
-function rasterAssets(item) {
-  return Object.entries(item.assets || {}).filter(([, a]) => (a.type || "").includes("image/tiff")).map(([key]) => key);
+function assetsOf(item, kind) {
+  return Object.entries(item.assets || {}).filter(([, a]) => (a.type || "").includes(kind)).map(([key]) => key);
 }
 
 async function loadProducts() {
   const cols = (await getJSON("/stac/collections")).collections;
+  const groups = [];
   for (const c of cols) {
+    const start = state.products.length;
     let url = `/stac/collections/${encodeURIComponent(c.id)}/items?limit=100`;
     while (url) {
       const page = await getJSON(url);
       for (const item of page.features) {
-        for (const asset of rasterAssets(item)) state.products.push({ collection: c.id, item, asset });
+        for (const asset of assetsOf(item, "image/tiff")) state.products.push({ collection: c.id, item, asset });
       }
       const next = page.links.find((l) => l.rel === "next");
       url = next ? next.href : null;
     }
+    groups.push([c.title || c.id, start, state.products.length]);
   }
-  const options = state.products.map((p, i) => {
-    const when = (p.item.properties.datetime || p.item.properties.start_datetime || "").slice(0, 10);
-    const asset = p.asset === "data" ? "" : ` · ${p.asset}`;
-    return `<option value="${i}">${p.collection} · ${p.item.id}${asset} ${when ? "· " + when : ""}</option>`;
+  const escape = (text) => String(text).replace(/[&<>"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  const options = groups.filter(([, a, b]) => b > a).map(([label, a, b]) => {
+    const rows = state.products.slice(a, b).map((p, k) => {
+      const when = (p.item.properties.datetime || p.item.properties.start_datetime || "").slice(0, 10);
+      const title = p.item.assets[p.asset].title || p.asset;
+      return `<option value="${a + k}">${escape(p.item.id)} · ${escape(title)}${when ? " · " + when : ""}</option>`;
+    }).join("");
+    return `<optgroup label="${escape(label)}">${rows}</optgroup>`;
   }).join("");
   for (const id of ["product", "before", "after"]) $(id).insertAdjacentHTML("beforeend", options);
   if (state.products.length) {
@@ -84,16 +97,35 @@ function tileLayer(p, pane) {
     attribution: "spacebridge products" });
 }
 
+async function showVector(on) {
+  if (state.vector) map.removeLayer(state.vector);
+  state.vector = null;
+  const p = state.products[Number($("product").value)];
+  const key = p && assetsOf(p.item, "geo+json")[0];
+  if (!on || !key) return;
+  const data = await getJSON(p.item.assets[key].href);
+  state.vector = L.geoJSON(data, { style: { color: "#d0208a", weight: 1.5, fill: false }, interactive: false,
+    className: "product-vector" }).addTo(map);
+}
+
 async function showProduct(index) {
   if (state.layer) map.removeLayer(state.layer);
   state.layer = null;
   $("legend").innerHTML = "";
   $("downloads").innerHTML = "";
+  $("vector-box").hidden = true;
+  await showVector(false);
   if (index === "" || index === null || Number.isNaN(index)) return;
   const p = state.products[index];
   state.layer = tileLayer(p).addTo(map);
   const b = p.item.bbox;
   map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+  const vectors = assetsOf(p.item, "geo+json");
+  if (vectors.length) {
+    $("vector-name").textContent = p.item.assets[vectors[0]].title || vectors[0];
+    $("vector-box").hidden = false;
+    if ($("vector").checked) await showVector(true);
+  }
   const legend = await getJSON(`/tiles/${encodeURIComponent(p.collection)}/${encodeURIComponent(p.item.id)}/${encodeURIComponent(p.asset)}/legend`);
   $("legend").innerHTML = legend.kind === "classes"
     ? legend.classes.map((c) => `<div class="row"><span class="swatch" style="background:rgba(${c.rgba.slice(0, 3).join(",")},${c.rgba[3] / 255})"></span>${c.value}: ${c.name}</div>`).join("")
@@ -192,6 +224,7 @@ $("product").addEventListener("change", (e) => showProduct(e.target.value === ""
 $("before").addEventListener("change", (e) => setSwipe("before", e.target.value));
 $("after").addEventListener("change", (e) => setSwipe("after", e.target.value));
 $("swipe").addEventListener("input", clipAfter);
+$("vector").addEventListener("change", (e) => showVector(e.target.checked).catch((err) => { $("run-status").textContent = String(err.message); }));
 $("lang").addEventListener("change", () => Object.values(boundaryLayers).forEach((l) => l.eachLayer((f) => f.setTooltipContent(nameOf(f.feature.properties, f.feature.properties.ADM2_EN ? "adm2" : f.feature.properties.ADM1_EN ? "adm1" : "adm0")))));
 $("start").addEventListener("click", startRun);
 $("apikey").value = localStorage.getItem("spacebridge-key") || "";
