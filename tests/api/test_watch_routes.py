@@ -123,3 +123,10 @@ def test_api_scene_runs_only_on_scenes_a_watch_pass_listed(client, key):
     resp = client.post("/runs", json=body, headers=_auth(key))
     assert resp.status_code == 422
     assert resp.json()["context"]["field"] == "params.scene.src"
+    body = {"analysis": "burn", "geometry": ORIHUELA, "params": {"pre": {"src": "/a.tif"}, "post": {"src": "/b.tif"}}}
+    assert client.post("/runs", json=body, headers=_auth(key)).json()["context"]["field"] == "params.pre.src"
+    body = {"analysis": "flood", "geometry": ORIHUELA, "params": {"scenes": {"sar": {"src": "/etc/passwd"}}}}
+    assert client.post("/runs", json=body, headers=_auth(key)).json()["context"]["field"] == "params.scenes.sar.src"
+    names = {a["name"]: a for a in client.get("/analyses").json()}
+    assert "flooded_km2" in names["flood"]["variables"]
+    assert names["ndvi-anomaly"]["needs_collection"]

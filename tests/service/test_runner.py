@@ -72,6 +72,17 @@ def test_a_failing_analysis_is_cleanly_marked_failed(store, tmp_path):
     assert execute(store, Settings(data_dir=tmp_path), run["id"])["status"] == "failed"  # not re-run
 
 
+def test_of_many_concurrent_claims_exactly_one_wins(store):
+    """Several server workers resume the same queued runs at start-up: each run is executed once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    run, _ = submit(store, "zonal-stats", area_id=_area(store), params={"collection": "test-vv"})
+    with ThreadPoolExecutor(6) as pool:
+        claims = list(pool.map(lambda i: store.watch.claim_run(run["id"], f"worker:{i}"), range(6)))
+    assert claims.count(True) == 1
+    assert store.watch.run(run["id"])["status"] == "running"
+
+
 @pytest.mark.slow
 def test_runs_execute_on_a_dask_scheduler(tmp_path, catalog):
     """The analysis runs in a real Dask worker process (the database back-end plays no part: SQLite only)."""

@@ -2,27 +2,50 @@
 
 An analysis is a function ``AnalysisInput -> AnalysisOutput``: plain data in and out (picklable, so it runs the
 same in this process or on a Dask worker), no database access. The runner gathers the inputs from the store and
-records the outputs.
+records the outputs. Two kinds of inputs:
 
-- ``zonal-stats``: for each product of a collection over the area, the mean of its values over the valid pixels
-  inside the area and the valid fraction (:func:`spacebridge.service.readings.zonal_mean`); variables
-  ``<collection>.mean`` and ``<collection>.valid_fraction``.
-- ``flood``: the earth pillar's flood workflow (:func:`spacebridge.earth.flood.workflow.run_flood`) on one scene
-  (``params.scene``: ``id``, ``src``, ``role``, ``datetime_utc``) cropped to the area; variables ``water_km2``,
-  ``flooded_km2`` (when flood and permanent water can be told apart) and ``unknown_km2`` from its statistics.
+- **Scenes** from a scene source (``needs_scene``): the watch pass lists the new scenes over an area and the
+  analysis's ``group`` function turns them into runs (:mod:`spacebridge.service.pairing`):
+
+  - ``flood``: the flood workflow (:mod:`spacebridge.earth.flood.workflow`) on one event: an optical and/or a SAR
+    scene acquired within ``window_days`` (default 3) of each other, and with ``pre_event_days`` a pre-event
+    scene of each for change detection. Variables ``water_km2``, ``flooded_km2`` (when flood and permanent water
+    can be told apart: with a pre-event scene), ``permanent_water_km2``, ``unknown_km2``.
+  - ``burn``: the burn workflow (:mod:`spacebridge.earth.fire_workflow`) on each optical scene and the previous
+    one of the same sensor within ``max_gap_days`` (default 90). Variables ``burned_km2``, ``unknown_km2``.
+
+- **Products** of a collection of the service's catalogue over the area (``needs_collection``):
+
+  - ``zonal-stats``: mean and valid fraction of each product (:func:`spacebridge.service.readings.zonal_mean`);
+    variables ``<collection>.mean`` and ``<collection>.valid_fraction``.
+  - ``ndvi-anomaly``, ``snow-cover``, ``water-area``: the time-series analyses of
+    :mod:`spacebridge.service.series_analyses`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from spacebridge.core.errors import InvalidInputError, NotFoundError, NoValidDataError
+from spacebridge.core.errors import InvalidInputError, NotFoundError, NoValidDataError, SpacebridgeWarning
 from spacebridge.core.provenance import InputRef, Lineage
 
-__all__ = ["ANALYSES", "Analysis", "AnalysisInput", "AnalysisOutput", "get_analysis"]
+if TYPE_CHECKING:
+    from spacebridge.service.scenes import SceneRef
+
+__all__ = [
+    "ANALYSES",
+    "Analysis",
+    "AnalysisInput",
+    "AnalysisOutput",
+    "Grouper",
+    "get_analysis",
+    "run_analysis",
+    "scene_sources",
+]
 
 
 @dataclass(frozen=True)
@@ -45,6 +68,9 @@ class AnalysisOutput:
     lineage: dict[str, Any] = field(default_factory=dict)
 
 
+Grouper = Callable[["Sequence[SceneRef]", dict[str, Any]], list[dict[str, Any]]]
+
+
 @dataclass(frozen=True)
 class Analysis:
     name: str
@@ -52,6 +78,12 @@ class Analysis:
     needs_collection: bool
     description: str
     needs_scene: bool = False
+    group: Grouper | None = None
+    """Scene analyses: listed scenes and the area's options -> the parameters of each run."""
+    scene_keys: tuple[str, ...] = ()
+    """Scene analyses: the parameters that hold scenes (each ``{id, src, role, datetime_utc}`` or role -> scene)."""
+    variables: tuple[str, ...] = ()
+    """Time-series variables the analysis records (what rules can watch)."""
 
 
 def _zonal_stats(inp: AnalysisInput) -> AnalysisOutput:
@@ -86,34 +118,178 @@ def _zonal_stats(inp: AnalysisInput) -> AnalysisOutput:
 
 
 def _flood(inp: AnalysisInput) -> AnalysisOutput:
-    from spacebridge.service.flood_run import run_flood_on_scene
+    from spacebridge.service.scene_runs import run_flood_on_event
 
-    return run_flood_on_scene(inp.area, inp.params, Path(inp.out_dir))
+    return run_flood_on_event(inp.area, inp.params, Path(inp.out_dir))
 
 
+def _burn(inp: AnalysisInput) -> AnalysisOutput:
+    from spacebridge.service.scene_runs import run_burn_on_pair
+
+    return run_burn_on_pair(inp.area, inp.params, Path(inp.out_dir))
+
+
+def _ndvi_anomaly(inp: AnalysisInput) -> AnalysisOutput:
+    from spacebridge.service.series_analyses import ndvi_anomaly
+
+    return ndvi_anomaly(inp)
+
+
+def _snow_cover(inp: AnalysisInput) -> AnalysisOutput:
+    from spacebridge.service.series_analyses import snow_cover
+
+    return snow_cover(inp)
+
+
+def _water_area(inp: AnalysisInput) -> AnalysisOutput:
+    from spacebridge.service.series_analyses import water_area
+
+    return water_area(inp)
+
+
+def _days(opts: dict[str, Any], name: str, default: float) -> float:
+    raw = opts.pop(name, default)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = -1.0
+    if not value >= 0:
+        raise InvalidInputError(
+            f"option {name}={raw!r} is not a number of days >= 0", hint=f"e.g. {name}={default:g}", field=name
+        )
+    return value
+
+
+def _flood_groups(refs: Sequence[SceneRef], opts: dict[str, Any]) -> list[dict[str, Any]]:
+    from spacebridge.service.pairing import flood_events, pre_event
+
+    window = _days(opts, "window_days", 3.0)
+    pre_days = _days(opts, "pre_event_days", 0.0)
+    runs = []
+    for event in flood_events(refs, window_days=window):
+        scenes = {role: ref.as_params() for role, ref in event.items()}
+        for role, ref in event.items():
+            pre = pre_event(ref, refs, pre_event_days=pre_days)
+            if pre is not None:
+                scenes[f"pre-{role}"] = pre.as_params()
+        runs.append({**opts, "scenes": scenes})
+    return runs
+
+
+def _burn_groups(refs: Sequence[SceneRef], opts: dict[str, Any]) -> list[dict[str, Any]]:
+    from spacebridge.service.pairing import burn_pairs
+
+    gap = _days(opts, "max_gap_days", 90.0)
+    return [
+        {**opts, "pre": pre.as_params(), "post": post.as_params()} for pre, post in burn_pairs(refs, max_gap_days=gap)
+    ]
+
+
+_SERIES = ("ndvi_anomaly_mean", "vci_mean", "ndvi_valid_fraction")
 ANALYSES: dict[str, Analysis] = {
     "zonal-stats": Analysis(
         "zonal-stats", _zonal_stats, True, "Mean and valid fraction of each product of a collection over the area."
     ),
     "flood": Analysis(
-        "flood", _flood, False, "Water and flood extent of one scene over the area (earth.flood).", needs_scene=True
+        "flood",
+        _flood,
+        False,
+        "Water and flood extent of one event (optical and SAR scenes within days) over the area (earth.flood).",
+        needs_scene=True,
+        group=_flood_groups,
+        scene_keys=("scenes", "scene"),
+        variables=("water_km2", "flooded_km2", "permanent_water_km2", "unknown_km2"),
+    ),
+    "burn": Analysis(
+        "burn",
+        _burn,
+        False,
+        "Burned area and severity between an optical scene and the previous one (earth.fire).",
+        needs_scene=True,
+        group=_burn_groups,
+        scene_keys=("pre", "post"),
+        variables=("burned_km2", "unknown_km2"),
+    ),
+    "ndvi-anomaly": Analysis(
+        "ndvi-anomaly",
+        _ndvi_anomaly,
+        True,
+        "NDVI anomaly (z-score) and VCI per month from a collection of NDVI products (earth.drought).",
+        variables=_SERIES,
+    ),
+    "snow-cover": Analysis(
+        "snow-cover",
+        _snow_cover,
+        True,
+        "Snow fraction of the observed area per date from SCL rasters or snow maps (earth.snow).",
+        variables=("snow_fraction", "snow_km2", "snow_unknown_fraction"),
+    ),
+    "water-area": Analysis(
+        "water-area",
+        _water_area,
+        True,
+        "Water area per date and its trend from water maps, e.g. the flood runs' extents (earth.water).",
+        variables=("water_area_km2", "water_unknown_fraction"),
     ),
 }
+_COLLECTION_DEFAULTS = {"water-area": "spacebridge-flood"}
 
 
-def get_analysis(name: str, params: dict[str, Any]) -> Analysis:
-    """The analysis ``name``, with its parameters checked."""
+def run_analysis(name: str, inp: AnalysisInput) -> AnalysisOutput:
+    """Run analysis ``name``, recording the degraded-result warnings it raises in its result.
+
+    A threshold fallback or an assumed calibration is part of the answer, so it is kept with the run
+    (``result["warnings"]``) rather than printed to a log nobody reads. Module-level, so that a Dask worker can
+    run it. ``warnings.catch_warnings`` is process-wide: two analyses running at once in one process may see each
+    other's warnings (the analyses' own statistics keep theirs too).
+    """
+    spec = ANALYSES[name]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SpacebridgeWarning)
+        out = spec.run(inp)
+    ours = [str(w.message) for w in caught if issubclass(w.category, SpacebridgeWarning)]
+    for w in caught:
+        if not issubclass(w.category, SpacebridgeWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if not ours:
+        return out
+    known = list(out.result.get("warnings") or [])
+    result = {**out.result, "warnings": known + [m for m in dict.fromkeys(ours) if m not in known]}
+    return AnalysisOutput(out.values, out.items, result, out.lineage)
+
+
+def scene_sources(analysis: Analysis, params: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """``(field, src)`` of every scene in the parameters of a scene analysis (``src`` ``None`` where missing)."""
+    found = []
+    for key in analysis.scene_keys:
+        value = params.get(key)
+        if not isinstance(value, Mapping):
+            continue
+        scenes = {f"{key}.{role}": s for role, s in value.items()} if key == "scenes" else {key: value}
+        found += [(f"params.{k}.src", s.get("src") if isinstance(s, Mapping) else None) for k, s in scenes.items()]
+    return found
+
+
+def get_analysis(name: str, params: dict[str, Any], *, listing: bool = False) -> Analysis:
+    """The analysis ``name``, with its parameters checked (``listing``: options of a watched area, no scenes yet)."""
     analysis = ANALYSES.get(name)
     if analysis is None:
         raise NotFoundError(
             f"analysis {name!r} is unknown", hint=f"Available: {', '.join(sorted(ANALYSES))}", analysis=name
         )
-    if analysis.needs_scene and not (isinstance(params.get("scene"), dict) and params["scene"].get("src")):
-        raise InvalidInputError(
-            f"analysis {name!r} needs params.scene with at least 'src' (a scene file or STAC item)",
-            hint="The watch runner fills it from the scene source; give {'scene': {'src': PATH, 'role': 'sar'}}",
-            field="params.scene",
-        )
+    if analysis.needs_collection and name in _COLLECTION_DEFAULTS:
+        params.setdefault("collection", _COLLECTION_DEFAULTS[name])
+    if analysis.needs_scene and not listing:
+        srcs = [src for _field, src in scene_sources(analysis, params)]
+        if not srcs or not all(srcs) or (name == "burn" and len(srcs) != 2):
+            keys = " and ".join(f"params.{k}" for k in analysis.scene_keys[:2])
+            raise InvalidInputError(
+                f"analysis {name!r} needs scenes with at least 'src' (a scene file or STAC item) in {keys}",
+                hint="The watch runner fills them from the scene source; e.g. {'scene': {'src': PATH, 'role': 'sar'}}"
+                if name == "flood"
+                else "The watch runner fills them; e.g. {'pre': {'src': PATH}, 'post': {'src': PATH}}",
+                field=f"params.{analysis.scene_keys[0]}",
+            )
     if analysis.needs_collection and not isinstance(params.get("collection"), str):
         raise InvalidInputError(
             f"analysis {name!r} needs params.collection (a collection id)",

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from spacebridge.core.errors import SpacebridgeError
 from spacebridge.core.geo import BBox
-from spacebridge.service.analyses import AnalysisInput, AnalysisOutput, get_analysis
+from spacebridge.service.analyses import AnalysisInput, AnalysisOutput, get_analysis, run_analysis
 from spacebridge.service.geometry import validate_geometry
 from spacebridge.service.stac_query import MAX_LIMIT, SearchQuery, parse_datetime
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from spacebridge.core.settings import Settings
     from spacebridge.service.store import Store
 
-__all__ = ["execute", "owner_alive", "process_owner", "recover", "submit"]
+__all__ = ["execute", "owner_alive", "process_owner", "product_inputs", "recover", "submit"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,17 @@ def _products(store: Store, area: dict[str, Any], params: dict[str, Any]) -> lis
     return sorted(page.items, key=lambda d: d["id"])
 
 
+def product_inputs(
+    store: Store, analysis: str, *, area_id: int | None = None, params: dict[str, Any] | None = None
+) -> list[str]:
+    """``collection/item`` ids a product analysis of the area would read now (empty for scene analyses)."""
+    params = dict(params or {})
+    spec = get_analysis(analysis, params, listing=True)
+    if not spec.needs_collection:
+        return []
+    return [f"{d['collection']}/{d['id']}" for d in _products(store, _area(store, area_id, None), params)]
+
+
 def submit(
     store: Store,
     analysis: str,
@@ -95,13 +106,14 @@ def submit(
 
 
 def _run_analysis(settings: Settings, name: str, inp: AnalysisInput) -> AnalysisOutput:
-    spec = get_analysis(name, inp.params)
+    get_analysis(name, inp.params)
     if not settings.dask_address:
-        return spec.run(inp)
+        return run_analysis(name, inp)
     from distributed import Client
 
     with Client(settings.dask_address, timeout=30, set_as_default=False) as client:
-        return client.submit(spec.run, inp, pure=False).result()
+        out: AnalysisOutput = client.submit(run_analysis, name, inp, pure=False).result()
+        return out
 
 
 def execute(store: Store, settings: Settings, run_id: int, *, owner: str | None = None) -> dict[str, Any]:

@@ -32,10 +32,16 @@ class SceneRef:
     datetime_utc: str | None
     role: str
     source: str
+    sensor: str = ""
+    """Sensor id the loader recognised (e.g. ``sentinel-2-l2a``)."""
 
     def intersects(self, box: BBox) -> bool:
         w, s, e, n = self.bbox
         return s <= box.north and n >= box.south and w <= box.east and e >= box.west
+
+    def as_params(self) -> dict[str, Any]:
+        """The scene as run parameters (plain JSON: what the analysis opens, and what identifies it)."""
+        return {"id": self.id, "src": self.src, "role": self.role, "datetime_utc": self.datetime_utc}
 
 
 def _probe(src: Any, source: str) -> SceneRef | None:
@@ -48,7 +54,8 @@ def _probe(src: Any, source: str) -> SceneRef | None:
         return None
     b = scene.data.odc.geobox.extent.to_crs("EPSG:4326").boundingbox
     role = "sar" if scene.sensor.is_sar else "optical"
-    return SceneRef(str(scene.id), src, (b.left, b.bottom, b.right, b.top), scene.datetime_utc, role, source)
+    box = (b.left, b.bottom, b.right, b.top)
+    return SceneRef(str(scene.id), src, box, scene.datetime_utc, role, source, scene.sensor.id)
 
 
 def _folder(root: Path) -> Iterator[Any]:

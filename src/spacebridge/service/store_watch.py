@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from spacebridge.core.errors import ConflictError, NotFoundError
@@ -203,11 +203,13 @@ class WatchStore:
         """Move a queued run to running for ``owner``; ``False`` if another process has it or it is finished."""
 
         def work(s: Session) -> bool:
-            row = _get(s, Run, run_id, "run")
-            if row.status != "queued":
-                return False
-            row.status, row.owner, row.started_at = "running", owner, utcnow()
-            return True
+            _get(s, Run, run_id, "run")
+            claimed = s.execute(  # one conditional UPDATE: of two processes claiming at once, exactly one wins
+                update(Run)
+                .where(Run.id == run_id, Run.status == "queued")
+                .values(status="running", owner=owner, started_at=utcnow())
+            )
+            return bool(getattr(claimed, "rowcount", 0) == 1)
 
         return self._store.transact(work)
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from spacebridge.api.deps import IdPath, SettingsDep, StoreDep, WriterDep
 from spacebridge.api.models import RunIn, check_geometry
 from spacebridge.core.errors import InvalidInputError
-from spacebridge.service.analyses import ANALYSES
+from spacebridge.service.analyses import ANALYSES, scene_sources
 from spacebridge.service.geometry import check_area_limit
 from spacebridge.service.runner import submit
 
@@ -22,7 +22,13 @@ router = APIRouter(tags=["runs"])
 @router.get("/analyses", summary="Analyses a run can execute")
 def analyses() -> list[dict[str, Any]]:
     return [
-        {"name": a.name, "description": a.description, "needs_collection": a.needs_collection}
+        {
+            "name": a.name,
+            "description": a.description,
+            "needs_collection": a.needs_collection,
+            "needs_scene": a.needs_scene,
+            "variables": list(a.variables),
+        }
         for a in ANALYSES.values()
     ]
 
@@ -31,13 +37,15 @@ def analyses() -> list[dict[str, Any]]:
 def start_run(request: Request, body: RunIn, store: StoreDep, settings: SettingsDep, _key: WriterDep) -> JSONResponse:
     if body.geometry is not None:
         check_area_limit(check_geometry(body.geometry), settings.max_aoi_km2)
-    scene = body.params.get("scene")
-    if isinstance(scene, dict) and not (isinstance(scene.get("src"), str) and store.watch.scene_known(scene["src"])):
-        raise InvalidInputError(
-            "params.scene.src must be a scene a watch pass has listed",
-            hint="The API does not open arbitrary server paths; add the scene's folder or catalog as a watch source",
-            field="params.scene.src",
-        )
+    spec = ANALYSES.get(body.analysis)
+    for field, src in scene_sources(spec, body.params) if spec is not None else ():
+        if not (isinstance(src, str) and store.watch.scene_known(src)):
+            raise InvalidInputError(
+                f"{field} must be a scene a watch pass has listed",
+                hint="The API does not open arbitrary server paths; add the scene's folder or catalog as a watch "
+                "source",
+                field=field,
+            )
     run, created = submit(store, body.analysis, area_id=body.area_id, geometry=body.geometry, params=body.params)
     if run["status"] == "queued":
         request.app.state.run_queue.schedule(run["id"])

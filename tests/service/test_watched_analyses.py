@@ -1,0 +1,183 @@
+"""Time-series analyses in the watch pass, on real series: NDVI anomaly and snow cover, with rules end to end."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from spacebridge.core.errors import SpacebridgeWarning
+from spacebridge.core.settings import Settings
+from spacebridge.service.geometry import validate_geometry
+from spacebridge.service.ingest import ingest_folder
+from spacebridge.service.store import Store
+from spacebridge.service.watcher import watch_pass
+from tests.service.series_fixtures import BASE, make_series_catalog, patch_polygon
+
+
+@pytest.fixture(scope="module")
+def series_catalog(tmp_path_factory):
+    root = tmp_path_factory.mktemp("series")
+    make_series_catalog(root / "slovenia")
+    return root
+
+
+@pytest.fixture
+def store(db_url, series_catalog):
+    s = Store(db_url)
+    s.migrate()
+    ingest_folder(s, series_catalog)
+    yield s
+    s.close()
+
+
+def _rule(store, area_id, variable, op, threshold, hysteresis=0.0):
+    return store.watch.add_rule(
+        area_id, name=f"{variable} {op} {threshold}", variable=variable, op=op, threshold=threshold,
+        hysteresis=hysteresis, channels={},
+    )  # fmt: skip
+
+
+def _library_anomaly_means():
+    """The area-mean z-scores straight from earth.drought (the patch's own arrays, no service in between)."""
+    from spacebridge.earth.drought import vegetation_condition
+
+    tp = BASE / "TestEOPatch"
+    ndvi = np.load(tp / "data" / "NDVI.npy")[..., 0]
+    valid = np.load(tp / "mask" / "IS_VALID.npy")[..., 0] & ~np.load(tp / "mask" / "CLM.npy")[..., 0].astype(bool)
+    times = np.array(json.loads((tp / "timestamps.json").read_text()), dtype="datetime64[ns]")
+    dims = ("time", "y", "x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SpacebridgeWarning)
+        result = vegetation_condition(
+            xr.DataArray(ndvi, dims=dims, coords={"time": times}), valid=xr.DataArray(valid, dims=dims), min_years=2
+        )
+    z = result.anomaly.values[:, 5:-5, 5:-5]  # the area is the patch 50 m (5 pixels) inside its edges
+    return {
+        str(t)[:10]: float(np.nanmean(plane))
+        for t, plane in zip(result.anomaly["time"].values, z, strict=True)
+        if np.isfinite(plane).any()
+    }
+
+
+def test_ndvi_anomaly_and_snow_cover_rules_fire_on_the_right_dates(store, tmp_path):
+    area = store.watch.add_area(
+        "Ljubljana patch",
+        validate_geometry(patch_polygon()),
+        analyses={
+            "ndvi-anomaly": {"collection": "slovenia-ndvi"},  # default: 10 years for a normal
+            "snow-cover": {"collection": "slovenia-scl", "kind": "scl"},
+        },
+    )
+    ndvi_rule = _rule(store, area["id"], "ndvi_anomaly_mean", "<", -1.0)
+    snow_rule = _rule(store, area["id"], "snow_fraction", ">", 0.2, hysteresis=0.1)
+    report = watch_pass(store, Settings(data_dir=tmp_path))
+    assert report.problems == ()
+    assert (report.submitted, report.succeeded, report.failed) == (2, 2, 0)
+
+    z = {v["datetime"].strftime("%Y-%m-%d"): v["value"] for v in store.watch.series(area["id"], "ndvi_anomaly_mean")}
+    expected = _library_anomaly_means()
+    assert z.keys() == expected.keys()
+    assert z == pytest.approx(expected, abs=0.02)  # the area's pixels, on the products' own grid
+    snow = {v["datetime"].strftime("%Y-%m-%d"): v["value"] for v in store.watch.series(area["id"], "snow_fraction")}
+    assert all(snow[d] == 0.0 for d in snow if d[5:7] in ("05", "06", "07", "08", "09"))  # no snow in summer
+    assert snow["2017-12-07"] > 0.3  # the snow dates of the SCL series (class 11)
+    assert "2017-12-17" not in snow  # fully clouded: unknown, never "no snow"
+
+    alerts = store.alerts.alerts()
+    by_rule = {r["id"]: [a for a in alerts if a["rule_id"] == r["id"]] for r in (ndvi_rule, snow_rule)}
+    assert [a["observed_at"].strftime("%Y-%m") for a in by_rule[ndvi_rule["id"]]] == ["2017-12"]
+    (snow_alert,) = by_rule[snow_rule["id"]]
+    assert snow_alert["observed_at"].strftime("%Y-%m-%d") == "2017-11-27"
+    assert snow_alert["closed_at"] is not None  # clear again on 2017-12-22
+
+    (ndvi_run,) = [r for r in store.watch.runs() if r["analysis"] == "ndvi-anomaly"]
+    assert ndvi_run["lineage"]["process"] == "service.ndvi-anomaly"
+    assert len(ndvi_run["lineage"]["inputs"]) == 68
+    assert any("years" in w for w in ndvi_run["lineage"]["warnings"])  # 3 years of climatology: indicative only
+    again = watch_pass(store, Settings(data_dir=tmp_path))
+    assert (again.submitted, again.alerts_opened) == (0, 0)
+
+
+# The HURST fire (Sylmar, Los Angeles) started on 2025-01-07 (the files' name). The bundled pre- and post-fire
+# Sentinel-2 L2A scenes carry no acquisition time: the catalog below stamps them a few days either side of the fire
+# (only their order matters to the pairing). Their values show the BOA offset already removed (blue 1st percentile
+# 10 DN, not >= 1000), which the items say with earthsearch:boa_offset_applied, as Earth Search items do.
+HURST = {"pre_fire": "2025-01-02T18:40:00Z", "post_fire": "2025-01-17T18:40:00Z"}
+PROJ = "https://stac-extensions.github.io/projection/v2.0.0/schema.json"
+HURST_AREA = {
+    "type": "Polygon",
+    "coordinates": [[[-118.50, 34.315], [-118.465, 34.315], [-118.465, 34.35], [-118.50, 34.35], [-118.50, 34.315]]],
+}
+
+
+def hurst_catalog(root):
+    """A static STAC catalog (a scene source) of the two HURST scenes, with their band names from the files."""
+    import datetime as dt
+
+    import pystac
+    import rasterio
+
+    from tests.conftest import EXAMPLES
+
+    cat = pystac.Catalog("hurst-scenes", "HURST 2025 pre/post-fire Sentinel-2 L2A scenes")
+    for folder, when in HURST.items():
+        path = EXAMPLES / "fire-california" / folder / "HURST_20250107.tif"
+        with rasterio.open(path) as src:
+            b, names, transform, shape = src.bounds, src.descriptions, list(src.transform)[:6], list(src.shape)
+        ring = [[b.left, b.bottom], [b.right, b.bottom], [b.right, b.top], [b.left, b.top], [b.left, b.bottom]]
+        common = {"B2": "blue", "B3": "green", "B4": "red", "B8": "nir", "B12": "swir22"}
+        props = {"platform": "sentinel-2", "s2:product_type": "S2MSI2A", "earthsearch:boa_offset_applied": True,
+                 "proj:code": "EPSG:4326", "proj:shape": shape, "proj:transform": transform}  # fmt: skip
+        when_utc = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
+        geom = {"type": "Polygon", "coordinates": [ring]}
+        item = pystac.Item(f"HURST-{folder}", geom, list(b), when_utc, props, stac_extensions=[PROJ])
+        item.add_asset(
+            "data",
+            pystac.Asset(
+                str(path), media_type=pystac.MediaType.GEOTIFF, roles=["data"],
+                extra_fields={"eo:bands": [{"name": n, "common_name": common[n]} for n in names],
+                              "raster:bands": [{"data_type": "float64"} for _ in names]},
+            ),
+        )  # fmt: skip
+        cat.add_item(item)
+    cat.normalize_hrefs(str(root))
+    cat.save(pystac.CatalogType.ABSOLUTE_PUBLISHED)
+    return str(root / "catalog.json")
+
+
+@pytest.mark.slow
+def test_burned_area_flood_change_and_water_area_from_a_pre_post_pair(tmp_path):
+    scenes = hurst_catalog(tmp_path / "scenes")
+    settings = Settings(data_dir=tmp_path / "data")
+    store = Store.from_settings(settings)
+    area = store.watch.add_area(
+        "Sylmar",
+        validate_geometry(HURST_AREA),
+        analyses={"burn": {}, "flood": {"pre_event_days": 30}, "water-area": {}},
+    )
+    burned = _rule(store, area["id"], "burned_km2", ">", 1.0)
+    flooded = _rule(store, area["id"], "flooded_km2", ">", 0.5)
+    report = watch_pass(store, settings, source=scenes)
+    assert report.problems == ()
+    runs = {r["analysis"]: r for r in reversed(store.watch.runs())}  # the last run of each analysis
+    assert (report.submitted, report.succeeded) == (4, 4)  # burn (pre, post); flood on pre, on post vs pre; water
+    assert (runs["burn"]["params"]["pre"]["datetime_utc"], runs["burn"]["params"]["post"]["datetime_utc"]) == (
+        "2025-01-02T18:40:00Z",
+        "2025-01-17T18:40:00Z",
+    )
+    (burn,) = store.watch.series(area["id"], "burned_km2")
+    assert 2.0 < burn["value"] < 4.5  # the CAL FIRE perimeter of HURST covers about 3.2 km² of this crop
+    (change,) = store.watch.series(area["id"], "flooded_km2")  # only the post scene has a pre-event scene
+    assert 0 <= change["value"] < 0.5  # a burn scar is no flood: reservoirs are permanent water, not flooded
+    assert runs["flood"]["params"]["scenes"]["pre-optical"]["datetime_utc"] == HURST["pre_fire"]
+    assert any("static" in w for w in runs["flood"]["result"]["warnings"])  # threshold fallbacks kept with the run
+    water = store.watch.series(area["id"], "water_area_km2")
+    assert [v["datetime"].strftime("%Y-%m-%d") for v in water] == ["2025-01-02", "2025-01-17"]  # the flood extents
+    alerts = store.alerts.alerts()
+    assert [a["rule_id"] for a in alerts] == [burned["id"]]
+    assert flooded["id"] not in {a["rule_id"] for a in alerts}
+    again = watch_pass(store, settings, source=scenes)
+    assert (again.submitted, again.alerts_opened) == (0, 0)
+    store.close()
