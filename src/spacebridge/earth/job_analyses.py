@@ -116,6 +116,8 @@ class FloodJob:
     params: Any = None
     """:class:`~spacebridge.earth.flood.FloodParams` (defaults when ``None``)."""
     chunks_px: int = 2048
+    align: bool = False
+    """Reproject the SAR scene onto the optical scene's grid (nearest) when their grids differ."""
 
     def __post_init__(self) -> None:
         if self.optical is None and self.sar is None:
@@ -151,6 +153,7 @@ class FloodJob:
             "optical": dict(self.optical.identity) if self.optical else None,
             "sar": dict(self.sar.identity) if self.sar else None,
             "params": self._params().to_dict(),
+            "align": self.align,
         }
 
     def lineage(self) -> Lineage:
@@ -183,9 +186,25 @@ class FloodJob:
         vv, vh = data.get("vv"), data.get("vh")
         return SarInput(vv_db=vv, vh_db=vh, valid=scene.valid)
 
+    def _check_grids(self) -> None:
+        from spacebridge.core.errors import GridMismatchError
+        from spacebridge.earth.load import open_scene
+
+        if self.optical is None or self.sar is None or self.align:
+            return
+        a = open_scene(self.optical.src, sensor=self.optical.sensor, validate=False).geobox
+        b = open_scene(self.sar.src, sensor=self.sar.sensor, validate=False).geobox
+        if a != b:
+            raise GridMismatchError(
+                f"the SAR scene is on another grid than the optical scene ({b.crs} {b.shape} vs {a.crs} {a.shape})",
+                hint="Pass align=True to reproject it onto the optical grid (nearest neighbour), or give scenes on "
+                "one grid",
+            )
+
     def plan(self, mosaic: GeoBox) -> Plan:
         from spacebridge.earth.flood import map_flood
 
+        self._check_grids()
         result = map_flood(
             optical=self._optical_input(self.optical, mosaic) if self.optical else None,
             sar=self._sar_input(self.sar, mosaic) if self.sar else None,
