@@ -37,6 +37,14 @@ OutOption = Annotated[Path, typer.Option("--out", help="Output folder (a STAC ca
 VerifyOption = Annotated[
     str, typer.Option("--verify", help="How finished tiles are trusted on a re-run: checksum or size.")
 ]
+MemoryOption = Annotated[
+    str,
+    typer.Option(
+        "--memory-limit",
+        help="Memory limit of each --workers process, e.g. 2GiB (default: the machine's memory shared out).",
+        rich_help_panel="Execution",
+    ),
+]
 
 
 def _area(aoi: Path | None, bbox: str | None) -> Any:
@@ -74,15 +82,55 @@ def _progress(total: int) -> Iterator[Any]:
         yield lambda done, n, tile_id: progress.update(task, completed=done, description=f"tile {tile_id}")
 
 
-def _run(job: Any, tiles: Sequence[Tile], out: Path, settings: Settings, verify: str) -> None:
+def _memory_limit(value: str) -> str | int:
+    from dask.utils import parse_bytes
+
+    if value == "auto":
+        return value
+    try:
+        return int(parse_bytes(value))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInputError(
+            f"--memory-limit {value!r} is not a size", hint="Give e.g. 2GiB, 1500MB or auto", option="--memory-limit"
+        ) from exc
+
+
+@contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Keep dask's INFO chatter (cluster start, workers joining) off the progress bar unless --verbose was given."""
+    import logging
+
+    import distributed  # noqa: F401  (its import sets its loggers' levels from dask's config: set ours after)
+
+    if logging.getLogger().getEffectiveLevel() <= logging.INFO:
+        yield
+        return
+    loggers = [logging.getLogger(name) for name in ("distributed", "dask")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+def _run(
+    job: Any, tiles: Sequence[Tile], out: Path, settings: Settings, verify: str, memory_limit: str = "auto"
+) -> None:
     from rich.console import Console
 
     from spacebridge.core.execution import execution
     from spacebridge.earth.jobs import run_tiled_job
 
     if verify not in ("checksum", "size"):
-        raise InvalidInputError(f"--verify {verify!r} is not checksum or size", option="--verify", value=verify)
-    with execution(settings) as ex, _progress(len(tiles)) as progress:
+        raise InvalidInputError(
+            f"--verify {verify!r} is not checksum or size", hint="Use --verify checksum (default) or --verify size",
+            option="--verify", value=verify,
+        )  # fmt: skip
+    limit = _memory_limit(memory_limit)
+    with _quiet_dask(), execution(settings, memory_limit=limit) as ex, _progress(len(tiles)) as progress:
         report = run_tiled_job(job, tiles, out, settings=settings, execution=ex, progress=progress, verify=verify)
     console = Console()
     console.print(
@@ -136,10 +184,19 @@ def _scene_tiles(src: str, tile_px: int, aoi: Path | None, bbox: str | None, res
     from spacebridge.earth.grid import grid_on, tiles_for_area
     from spacebridge.earth.load import open_scene
 
-    if aoi is not None or bbox is not None:
-        return tiles_for_area(_area(aoi, bbox), resolution_m=resolution, tile_px=tile_px)
     gbox = open_scene(src, validate=False).geobox
-    return grid_on(gbox, tile_px=tile_px).tiles(gbox.extent)
+    if aoi is None and bbox is None:
+        return grid_on(gbox, tile_px=tile_px).tiles(gbox.extent)
+    area = _area(aoi, bbox)
+    footprint = gbox.extent.to_crs("EPSG:4326")
+    if not area.intersects(footprint):
+        west, south, east, north = footprint.boundingbox
+        raise InvalidAOIError(
+            f"the area does not overlap the scene {src} ({west:.4f},{south:.4f},{east:.4f},{north:.4f})",
+            hint="Give an area over the scene, or drop --aoi/--bbox to tile the whole scene",
+            scene=src,
+        )
+    return tiles_for_area(area & footprint, resolution_m=resolution, tile_px=tile_px)
 
 
 @app.command("index")
@@ -155,16 +212,20 @@ def index(
     verify: VerifyOption = "checksum",
     dask: DaskOption = None,
     workers: WorkersOption = None,
+    memory_limit: MemoryOption = "auto",
 ) -> None:
     """A spectral index per tile: COGs, a VRT mosaic per grid, a STAC collection.
 
-    Without --aoi/--bbox the tiles follow the scene's own pixel grid; with them, the national UTM grid.
+    Without --aoi/--bbox the tiles follow the scene's own pixel grid; with them, the national UTM grid over the
+    part of the area the scene covers. Run the same command again to resume: finished tiles are skipped.
+
+    Example: spacebridge earth tiled index NDVI --scene s2.json --bbox 76,43,78,44.5 --out products --workers 2
     """
     from spacebridge.earth.job_analyses import IndexJob
 
     settings = execution_settings(dask, workers)
     job = IndexJob.of(name, scene, sensor=sensor, chunks_px=settings.chunk_px)
-    _run(job, _scene_tiles(scene, tile_px, aoi, bbox, resolution), out, settings, verify)
+    _run(job, _scene_tiles(scene, tile_px, aoi, bbox, resolution), out, settings, verify, memory_limit)
 
 
 @app.command("composite")
@@ -178,6 +239,7 @@ def composite(
     verify: VerifyOption = "checksum",
     dask: DaskOption = None,
     workers: WorkersOption = None,
+    memory_limit: MemoryOption = "auto",
 ) -> None:
     """Cloud-masked median composites per period, per tile, into a Zarr cube (tiles on the cube's grid)."""
     from spacebridge.earth.grid import grid_on
@@ -188,7 +250,8 @@ def composite(
     source = CubeSource.of(cube, variables, valid=valid)
     gbox = source.geobox()
     tiles = grid_on(gbox, tile_px=tile_px).tiles(gbox.extent)
-    _run(CompositeJob(source, period=period, chunks_px=settings.chunk_px), tiles, out, settings, verify)
+    job = CompositeJob(source, period=period, chunks_px=settings.chunk_px)
+    _run(job, tiles, out, settings, verify, memory_limit)
 
 
 @app.command("flood")
@@ -196,10 +259,14 @@ def flood(
     out: OutOption,
     optical: Annotated[str | None, typer.Option("--optical", help="Post-event optical scene.")] = None,
     sar: Annotated[str | None, typer.Option("--sar", help="Post-event SAR scene (VV/VH in dB).")] = None,
+    align: Annotated[
+        bool, typer.Option("--align", help="Reproject a SAR scene on another grid onto the optical scene's grid.")
+    ] = False,
     tile_px: TilePxOption = 10240,
     verify: VerifyOption = "checksum",
     dask: DaskOption = None,
     workers: WorkersOption = None,
+    memory_limit: MemoryOption = "auto",
 ) -> None:
     """Water and flood mapping over the first scene's extent, written tile by tile.
 
@@ -219,9 +286,10 @@ def flood(
         optical=SceneSource.of(optical) if optical else None,
         sar=SceneSource.of(sar) if sar else None,
         chunks_px=settings.chunk_px,
+        align=align,
     )
     gbox = open_scene(first, validate=False).geobox
-    _run(job, grid_on(gbox, tile_px=tile_px).tiles(gbox.extent), out, settings, verify)
+    _run(job, grid_on(gbox, tile_px=tile_px).tiles(gbox.extent), out, settings, verify, memory_limit)
 
 
 def register(earth_app: typer.Typer) -> None:

@@ -34,7 +34,10 @@ SUBCOMMANDS: tuple[tuple[str, str, str], ...] = (
 
 #: (command name, module): modules whose ``register(app)`` adds commands to an existing sub-command's app, so that
 #: an area can contribute commands to a pillar's app without editing its module (e.g. the earth analyses).
-EXTENSIONS: tuple[tuple[str, str], ...] = (("earth", "spacebridge.cli.earth_analyses"),)
+EXTENSIONS: tuple[tuple[str, str], ...] = (
+    ("earth", "spacebridge.cli.earth_analyses"),
+    ("earth", "spacebridge.cli.earth_tiled"),
+)
 
 app = typer.Typer(
     name="spacebridge",

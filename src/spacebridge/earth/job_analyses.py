@@ -197,8 +197,11 @@ class FloodJob:
         if a != b:
             raise GridMismatchError(
                 f"the SAR scene is on another grid than the optical scene ({b.crs} {b.shape} vs {a.crs} {a.shape})",
-                hint="Pass align=True to reproject it onto the optical grid (nearest neighbour), or give scenes on "
-                "one grid",
+                hint="Pass align=True (--align) to reproject it onto the optical grid (nearest neighbour), or give "
+                "scenes on one grid",
+                role="sar",
+                sar=self.sar.src,
+                optical=self.optical.src,
             )
 
     def plan(self, mosaic: GeoBox) -> Plan:
