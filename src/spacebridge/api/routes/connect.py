@@ -11,21 +11,17 @@
 
 from __future__ import annotations
 
-import math
 import warnings
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from spacebridge import __version__
 from spacebridge.api.connect_models import AttenuationIn, PlanIn
 from spacebridge.api.deps import SettingsDep, WriterDep
+from spacebridge.api.json_safe import JSONSafeRoute
 from spacebridge.core.errors import (
     ConfigurationError,
     DataError,
@@ -39,37 +35,7 @@ from spacebridge.web import TEMPLATES_DIR
 __all__ = ["router"]
 
 
-class _JSONSafeRoute(APIRoute):
-    """A route whose 422 answers stay valid JSON when the refused input holds NaN or infinities.
-
-    Python's JSON parser accepts ``NaN`` and ``Infinity``; pydantic refuses them (``allow_inf_nan=False``) but
-    FastAPI's default answer echoes the input, which JSON cannot encode (a 500). This answers the same
-    ``{"detail": [...]}`` with such values as strings.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def safe(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
-
-        return safe
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-router = APIRouter(tags=["connect"], route_class=_JSONSafeRoute)
+router = APIRouter(tags=["connect"], route_class=JSONSafeRoute)
 _env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]))
 _PLAN_ID = Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$", description="plan folder name, e.g. connect")
 _COMPONENTS = ("gas_db", "cloud_db", "rain_db", "scint_db", "total_db")
