@@ -2,6 +2,7 @@
 
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ import xarray as xr
 
 from spacebridge.core.errors import SpacebridgeWarning
 from spacebridge.core.settings import Settings
+from spacebridge.service import SearchQuery
 from spacebridge.service.geometry import validate_geometry
 from spacebridge.service.ingest import ingest_folder
 from spacebridge.service.store import Store
@@ -180,4 +182,72 @@ def test_burned_area_flood_change_and_water_area_from_a_pre_post_pair(tmp_path):
     assert flooded["id"] not in {a["rule_id"] for a in alerts}
     again = watch_pass(store, settings, source=scenes)
     assert (again.submitted, again.alerts_opened) == (0, 0)
+    store.close()
+
+
+def _reference_ndvi_mean(path, geometry):
+    """NDVI = (B8 - B4) / (B8 + B4) straight from the file's bands over the pixels whose centre is in the area."""
+    import rasterio
+    from rasterio.features import geometry_mask
+
+    with rasterio.open(path) as src:
+        red, nir = (src.read(src.descriptions.index(b) + 1) for b in ("B4", "B8"))
+        inside = geometry_mask([geometry], out_shape=src.shape, transform=src.transform, invert=True)
+    ndvi = (nir - red) / (nir + red)
+    return float(ndvi[inside & np.isfinite(ndvi)].mean())
+
+
+def test_index_series_on_new_scenes_with_an_alert_on_the_burn(db_url, tmp_path):
+    from tests.conftest import EXAMPLES
+
+    scenes = hurst_catalog(tmp_path / "scenes")
+    settings = Settings(data_dir=tmp_path / "data")
+    store = Store(db_url)
+    store.migrate()
+    area = store.watch.add_area("Sylmar", validate_geometry(HURST_AREA), analyses={"index": {"index": "ndvi"}})
+    expected = {
+        day: _reference_ndvi_mean(EXAMPLES / "fire-california" / folder / "HURST_20250107.tif", HURST_AREA)
+        for folder, day in (("pre_fire", "2025-01-02"), ("post_fire", "2025-01-17"))
+    }
+    assert expected["2025-01-17"] < expected["2025-01-02"]  # the burn scar covers about a quarter of the area
+    # The rule's threshold sits between the two reference means: it must fire on the post-fire scene only.
+    rule = _rule(store, area["id"], "ndvi_mean", "<", sum(expected.values()) / 2, hysteresis=0.0)
+    report = watch_pass(store, settings, source=scenes)
+    assert report.problems == ()
+    assert (report.submitted, report.succeeded) == (2, 2)
+    ndvi = {v["datetime"].strftime("%Y-%m-%d"): v["value"] for v in store.watch.series(area["id"], "ndvi_mean")}
+    assert ndvi == pytest.approx(expected, abs=0.005)
+    fractions = [v["value"] for v in store.watch.series(area["id"], "ndvi_valid_fraction")]
+    assert fractions == [pytest.approx(1.0, abs=0.01)] * 2  # no nodata and no cloud band in these chips
+    (alert,) = store.alerts.alerts()
+    assert (alert["rule_id"], alert["observed_at"].strftime("%Y-%m-%d")) == (rule["id"], "2025-01-17")
+    run = store.watch.runs()[0]
+    assert run["lineage"]["process"] == "service.index.NDVI"
+    assert run["lineage"]["chosen"]["mask"]["method"] == "none"
+    items = {i["id"]: i for i in store.catalog.search(SearchQuery(collections=("spacebridge-index",))).items}
+    assert set(items) == {f"ndvi-HURST-{f}-area{area['id']}" for f in HURST}
+    assert all(Path(i["assets"]["index"]["href"]).is_file() for i in items.values())
+    again = watch_pass(store, settings, source=scenes)
+    assert (again.submitted, again.alerts_opened) == (0, 0)
+    store.close()
+
+
+def test_index_runs_only_on_scenes_that_can_compute_it(tmp_path):
+    """A folder with the Spain 2019 Sentinel-1 and Sentinel-2 scenes: NDVI on the optical one only, no failed run."""
+    from tests.service.test_flood_run import ORIHUELA, dated_copies
+
+    settings = Settings(data_dir=tmp_path / "data")
+    store = Store.from_settings(settings)
+    area = store.watch.add_area("Orihuela", validate_geometry(ORIHUELA), analyses={"index": {"index": "NDVI"}})
+    report = watch_pass(store, settings, source=dated_copies(tmp_path / "scenes"))
+    assert (report.submitted, report.succeeded, report.failed, report.problems) == (1, 1, 0, ())
+    (run,) = store.watch.runs()
+    assert run["params"]["scene"]["id"] == "Spain_7370579_S2Hand"
+    assert run["lineage"]["chosen"]["mask"]["method"] == "s2cloudless"  # an L1C scene: the scene's own cloud mask
+    (value,) = store.watch.series(area["id"], "ndvi_mean")
+    assert -1.0 <= value["value"] <= 1.0
+    bad = store.watch.add_area("Bad", validate_geometry(ORIHUELA), analyses={"index": {"index": "NDVY"}})
+    report = watch_pass(store, settings, source=str(tmp_path / "scenes"))
+    assert report.submitted == 0
+    assert any(f"area {bad['id']} index" in p and "NDVI" in p for p in report.problems)  # names the close match
     store.close()

@@ -44,6 +44,10 @@ def test_analysis_started_from_the_page_completes(browser, served, artifacts):
     page, problems, _ = _open(browser, url)
     page.wait_for_selector(".product-layer img.leaflet-tile-loaded", timeout=30_000)
     page.fill("#apikey", key)
+    page.wait_for_selector("#analysis option[value='zonal-stats']", state="attached")
+    offered = page.locator("#analysis option").evaluate_all("(opts) => opts.map((o) => o.value)")
+    assert "zonal-stats" in offered
+    assert not {"flood", "burn", "index"} & set(offered)  # those run on scenes a watch pass lists
     page.click(".leaflet-draw-draw-rectangle")
     box = page.locator("#map").bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2

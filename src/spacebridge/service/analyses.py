@@ -13,6 +13,9 @@ records the outputs. Two kinds of inputs:
     can be told apart: with a pre-event scene), ``permanent_water_km2``, ``unknown_km2``.
   - ``burn``: the burn workflow (:mod:`spacebridge.earth.fire_workflow`) on each optical scene and the previous
     one of the same sensor within ``max_gap_days`` (default 90). Variables ``burned_km2``, ``unknown_km2``.
+  - ``index``: a spectral index (``index``, e.g. ``NDVI``) on each scene whose sensor can compute it
+    (:mod:`spacebridge.service.index_run`). Variables ``<index>_mean`` and ``<index>_valid_fraction``
+    (``ndvi_mean``...).
 
 - **Products** of a collection of the service's catalogue over the area (``needs_collection``):
 
@@ -129,6 +132,12 @@ def _burn(inp: AnalysisInput) -> AnalysisOutput:
     return run_burn_on_pair(inp.area, inp.params, Path(inp.out_dir))
 
 
+def _index(inp: AnalysisInput) -> AnalysisOutput:
+    from spacebridge.service.index_run import run_index_on_scene
+
+    return run_index_on_scene(inp.area, inp.params, Path(inp.out_dir))
+
+
 def _ndvi_anomaly(inp: AnalysisInput) -> AnalysisOutput:
     from spacebridge.service.series_analyses import ndvi_anomaly
 
@@ -185,6 +194,36 @@ def _burn_groups(refs: Sequence[SceneRef], opts: dict[str, Any]) -> list[dict[st
     ]
 
 
+def _index_name(opts: Mapping[str, Any]) -> str:
+    from spacebridge.earth.indices import get_index
+
+    name = opts.get("index")
+    if not isinstance(name, str) or not name:
+        raise InvalidInputError(
+            f"analysis 'index' needs params.index (a spectral index name), got {name!r}",
+            hint="e.g. index=NDVI (NDWI, MNDWI, NBR, NDSI, EVI...)",
+            field="params.index",
+        )
+    return get_index(name).name
+
+
+def _index_groups(refs: Sequence[SceneRef], opts: dict[str, Any]) -> list[dict[str, Any]]:
+    """One run per scene whose sensor can compute the index (a SAR scene is no NDVI scene: no run, no failure)."""
+    from spacebridge.core.errors import CapabilityError
+    from spacebridge.earth.sensors import check_index
+
+    name = _index_name(opts)
+    runs = []
+    for ref in refs:
+        try:
+            if ref.sensor:
+                check_index(ref.sensor, name)
+        except CapabilityError:
+            continue
+        runs.append({**opts, "index": name, "scene": ref.as_params()})
+    return runs
+
+
 _SERIES = ("ndvi_anomaly_mean", "vci_mean", "ndvi_valid_fraction")
 ANALYSES: dict[str, Analysis] = {
     "zonal-stats": Analysis(
@@ -209,6 +248,16 @@ ANALYSES: dict[str, Analysis] = {
         group=_burn_groups,
         scene_keys=("pre", "post"),
         variables=("burned_km2", "unknown_km2"),
+    ),
+    "index": Analysis(
+        "index",
+        _index,
+        False,
+        "A spectral index (params.index, e.g. NDVI) on each new scene: its area mean and valid fraction, and a COG.",
+        needs_scene=True,
+        group=_index_groups,
+        scene_keys=("scene",),
+        variables=("<index>_mean", "<index>_valid_fraction"),
     ),
     "ndvi-anomaly": Analysis(
         "ndvi-anomaly",
@@ -286,10 +335,12 @@ def get_analysis(name: str, params: dict[str, Any], *, listing: bool = False) ->
             raise InvalidInputError(
                 f"analysis {name!r} needs scenes with at least 'src' (a scene file or STAC item) in {keys}",
                 hint="The watch runner fills them from the scene source; e.g. {'scene': {'src': PATH, 'role': 'sar'}}"
-                if name == "flood"
+                if name in ("flood", "index")
                 else "The watch runner fills them; e.g. {'pre': {'src': PATH}, 'post': {'src': PATH}}",
                 field=f"params.{analysis.scene_keys[0]}",
             )
+    if name == "index":
+        _index_name(params)
     if analysis.needs_collection and not isinstance(params.get("collection"), str):
         raise InvalidInputError(
             f"analysis {name!r} needs params.collection (a collection id)",

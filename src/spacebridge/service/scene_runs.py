@@ -17,13 +17,21 @@ from typing import Any
 from spacebridge.core.atomic import atomic_write_text, staged_output_dir
 from spacebridge.service.analyses import AnalysisOutput
 
-__all__ = ["BURN_VARIABLES", "FLOOD_VARIABLES", "run_burn_on_pair", "run_flood_on_event"]
+__all__ = [
+    "BURN_VARIABLES",
+    "FLOOD_VARIABLES",
+    "absolute_assets",
+    "aoi_file",
+    "run_burn_on_pair",
+    "run_flood_on_event",
+    "scene_src",
+]
 
 FLOOD_VARIABLES = ("water_km2", "flooded_km2", "permanent_water_km2", "unknown_km2")
 BURN_VARIABLES = ("burned_km2", "unknown_km2")
 
 
-def _absolute_assets(item: dict[str, Any], item_path: Path) -> dict[str, Any]:
+def absolute_assets(item: dict[str, Any], item_path: Path) -> dict[str, Any]:
     for asset in (item.get("assets") or {}).values():
         href = asset.get("href", "")
         if href and "://" not in href and not href.startswith("/"):
@@ -31,7 +39,7 @@ def _absolute_assets(item: dict[str, Any], item_path: Path) -> dict[str, Any]:
     return item
 
 
-def _src(scene: Mapping[str, Any], out_dir: Path, name: str) -> str:
+def scene_src(scene: Mapping[str, Any], out_dir: Path, name: str) -> str:
     """A path the loader opens: the scene's file, or its STAC item written next to the products."""
     src = scene["src"]
     if isinstance(src, dict):
@@ -39,7 +47,7 @@ def _src(scene: Mapping[str, Any], out_dir: Path, name: str) -> str:
     return str(src)
 
 
-def _aoi(area: Mapping[str, Any], out_dir: Path) -> str:
+def aoi_file(area: Mapping[str, Any], out_dir: Path) -> str:
     feature = {"type": "Feature", "properties": {}, "geometry": area["geometry"]}
     return str(atomic_write_text(out_dir / "aoi.geojson", json.dumps(feature)))
 
@@ -50,7 +58,7 @@ def _staged(out_dir: Path, run: Callable[[Path], Any]) -> tuple[Any, dict[str, A
         products = run(stage)
         rel_item = Path(products.item).relative_to(stage)
     item_path = out_dir / "products" / rel_item
-    return products, _absolute_assets(json.loads(item_path.read_text()), item_path)
+    return products, absolute_assets(json.loads(item_path.read_text()), item_path)
 
 
 def _output(
@@ -88,13 +96,13 @@ def run_flood_on_event(area: Mapping[str, Any], params: Mapping[str, Any], out_d
 
     scenes = flood_scenes(params)
     out_dir.mkdir(parents=True, exist_ok=True)
-    srcs = {role: _src(scene, out_dir, role) for role, scene in scenes.items()}
+    srcs = {role: scene_src(scene, out_dir, role) for role, scene in scenes.items()}
     request = FloodRequest(
         optical=srcs.get("optical"),
         sar=srcs.get("sar"),
         pre_optical=srcs.get("pre-optical"),
         pre_sar=srcs.get("pre-sar"),
-        aoi=_aoi(area, out_dir),
+        aoi=aoi_file(area, out_dir),
         align=len(srcs) > 1,  # scenes of different sensors are on different grids: onto the first post scene's
     )
     products, item = _staged(out_dir, lambda stage: run_flood(request, stage))
@@ -109,7 +117,8 @@ def run_burn_on_pair(area: Mapping[str, Any], params: Mapping[str, Any], out_dir
 
     pre, post = params["pre"], params["post"]
     out_dir.mkdir(parents=True, exist_ok=True)
-    request = BurnRequest(pre=_src(pre, out_dir, "pre"), post=_src(post, out_dir, "post"), aoi=_aoi(area, out_dir))
+    pre_src, post_src = scene_src(pre, out_dir, "pre"), scene_src(post, out_dir, "post")
+    request = BurnRequest(pre=pre_src, post=post_src, aoi=aoi_file(area, out_dir))
     products, item = _staged(out_dir, lambda stage: run_burn(request, stage))
     summary = {"pre": pre.get("id"), "post": post.get("id")}
     return _output(area, item, products.statistics, post.get("datetime_utc"), BURN_VARIABLES, summary)

@@ -185,7 +185,8 @@ map.on(L.Draw.Event.CREATED, (ev) => {
 });
 
 async function loadAnalyses() {
-  const list = await getJSON("/analyses");
+  // Scene analyses (flood, burn, index) run on the scenes a watch pass lists, not on a drawn area: not offered here.
+  const list = (await getJSON("/analyses")).filter((a) => !a.needs_scene);
   $("analysis").innerHTML = list.map((a) => `<option value="${a.name}" title="${a.description}">${a.name}</option>`).join("");
 }
 
