@@ -3,6 +3,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from spacebridge.cli.main import main
 
@@ -14,16 +15,20 @@ def test_serve_help(capsys):
     assert "--db" in out
 
 
-def test_serve_answers_on_loopback(tmp_path):
+@pytest.mark.parametrize("workers", ["1", pytest.param("2", marks=pytest.mark.slow)])
+def test_serve_answers_on_loopback(tmp_path, workers):
+    """One process, or several (``--workers``) that share the database the parent migrated once."""
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    log_file = (tmp_path / "server.log").open("wb")
+    cmd = [sys.executable, "-m", "spacebridge.cli.main", "serve", "--port", str(port), "--data", str(tmp_path)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "spacebridge.cli.main", "serve", "--port", str(port), "--data", str(tmp_path)],
+        [*cmd, "--workers", workers],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log_file,
     )
     try:
         deadline = time.monotonic() + 60
@@ -37,6 +42,13 @@ def test_serve_answers_on_loopback(tmp_path):
                 time.sleep(0.2)
         assert resp.json()["status"] == "ok"
         assert (tmp_path / "spacebridge.sqlite").exists()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            answers = [client.get(path) for path in ("/health", "/stac", "/stac/collections", "/analyses") * 5]
+        assert {r.status_code for r in answers} == {200}
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=30)
+        log_file.close()
+    log = (tmp_path / "server.log").read_text()
+    assert f"with {workers} process(es)" in log
+    assert "Traceback" not in log

@@ -24,3 +24,11 @@ def test_from_env_reads_prefixed_variables_and_overrides_win():
 def test_bad_env_value_is_a_configuration_error():
     with pytest.raises(ConfigurationError, match="SPACEBRIDGE_WORKERS"):
         Settings.from_env({"SPACEBRIDGE_WORKERS": "many"})
+
+
+def test_to_env_round_trips_through_from_env():
+    s = Settings(data_dir=Path("/tmp/d"), db_url="postgresql://u@h/db", workers=2, max_aoi_km2=12.5, chunk_px=512)
+    env = s.to_env()
+    assert env["SPACEBRIDGE_DATA_DIR"] == "/tmp/d"
+    assert "SPACEBRIDGE_DASK_ADDRESS" not in env  # unset fields stay unset
+    assert Settings.from_env(env) == s

@@ -17,12 +17,14 @@ from spacebridge.service.store import Store
 from spacebridge.service.tile_cache import TileCache
 from spacebridge.web import STATIC_DIR
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "worker_app"]
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None, ingest: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, ingest: bool = True, migrate: bool = True
+) -> FastAPI:
     """Build the API.
 
     Parameters
@@ -33,13 +35,16 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         An open store (tests); by default opened and migrated from ``settings``.
     ingest
         Register the products of the STAC catalogs found under ``settings.data_dir`` at start-up.
+    migrate
+        Bring the database schema up to date when opening the store (off in the workers of ``serve --workers``,
+        whose parent did it once).
     """
     from spacebridge.api.routes import connect, health, runs, series, sky, stac, tiles, watch, web
     from spacebridge.api.run_queue import RunQueue
     from spacebridge.service.ingest import ingest_folder
 
     settings = settings or Settings.from_env()
-    store = store or Store.from_settings(settings)
+    store = store or Store.from_settings(settings, migrate=migrate)
     if ingest:
         report = ingest_folder(store, settings.data_dir)
         log.info("start-up ingest: %s", report)
@@ -71,3 +76,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def worker_app() -> FastAPI:
+    """App factory of one worker process of ``spacebridge serve --workers N`` (``uvicorn ... --factory``).
+
+    The parent exported its settings as ``SPACEBRIDGE_*`` variables and has already migrated the database and
+    ingested the data folder, so a worker does neither (N workers racing through the same migrations would fail).
+    """
+    return create_app(Settings.from_env(), ingest=False, migrate=False)

@@ -19,12 +19,14 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 _bearer = HTTPBearer(auto_error=False, description="An API key made by 'spacebridge keys create'.")
 
 
-def get_store(request: Request) -> Store:
+# ``async`` on purpose: FastAPI runs plain ``def`` dependencies in the thread pool, so every request (even a tile
+# answered from the cache) would first wait for a free worker thread, behind the searches and renders holding them.
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -1,13 +1,27 @@
-"""``spacebridge serve``: the HTTP API, the STAC API and the web map in one process (uvicorn)."""
+"""``spacebridge serve``: the HTTP API, the STAC API and the web map (uvicorn, one or several processes).
+
+The database is migrated and the data folder ingested once, here, before any worker starts; with ``--workers N``
+each of the N uvicorn processes then builds the app from the settings exported to its environment
+(:func:`spacebridge.api.app.worker_app`). GDAL options for tile serving are set here too (the edge), through the
+environment GDAL reads when it starts.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-__all__ = ["register", "serve"]
+__all__ = ["GDAL_SERVE_OPTIONS", "register", "serve"]
+
+GDAL_SERVE_OPTIONS = {
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",  # no directory listing for sidecar files at each open of a COG
+    "GDAL_CACHEMAX": "256",  # MB of block cache per process: overviews of the products viewed stay in memory
+    "VSI_CACHE": "TRUE",
+}
+"""GDAL configuration for serving tiles (each is only a default: a value already in the environment wins)."""
 
 
 def serve(
@@ -34,6 +48,15 @@ def serve(
             file_okay=False,
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes. Tiles and searches are CPU-bound: about one per core serves the most clients.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the monitoring API, the STAC API (/stac) and the web map (/) until interrupted."""
     import uvicorn
@@ -41,13 +64,28 @@ def serve(
 
     from spacebridge.api.app import create_app
     from spacebridge.core.settings import Settings
+    from spacebridge.service.ingest import ingest_folder
+    from spacebridge.service.store import Store
 
+    for name, value in GDAL_SERVE_OPTIONS.items():
+        os.environ.setdefault(name, value)
     settings = Settings.from_env(data_dir=data, db_url=db, boundaries_dir=boundaries)
-    app = create_app(settings)
-    Console(stderr=True).print(
-        f"serving [bold]{settings.data_dir}[/bold] on http://{host}:{port}/ (API docs at /docs, STAC at /stac)"
+    store = Store.from_settings(settings)  # migrations, once
+    report = ingest_folder(store, settings.data_dir)
+    console = Console(stderr=True)
+    console.print(
+        f"serving [bold]{settings.data_dir}[/bold] ({report.items} products from {report.catalogs} catalogs) on "
+        f"http://{host}:{port}/ with {workers} process(es) (API docs at /docs, STAC at /stac)"
     )
-    uvicorn.run(app, host=host, port=port, log_level="info", timeout_keep_alive=30)
+    for problem in report.skipped:
+        console.print(f"[yellow]warning:[/yellow] skipped {problem}", highlight=False)
+    options = {"host": host, "port": port, "log_level": "info", "timeout_keep_alive": 30}
+    if workers == 1:
+        uvicorn.run(create_app(settings, store=store, ingest=False), **options)  # type: ignore[arg-type]
+        return
+    store.close()
+    os.environ.update(settings.to_env())
+    uvicorn.run("spacebridge.api.app:worker_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer) -> None:

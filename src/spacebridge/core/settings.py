@@ -65,6 +65,13 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
+    def to_env(self) -> dict[str, str]:
+        """The ``SPACEBRIDGE_*`` variables that :meth:`from_env` turns back into these settings (set fields only).
+
+        For child processes that build their own settings (e.g. the worker processes of ``spacebridge serve``).
+        """
+        return {_ENV_PREFIX + f.name.upper(): str(v) for f in fields(self) if (v := getattr(self, f.name)) is not None}
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from ``SPACEBRIDGE_*`` variables, then ``overrides`` (``None`` values ignored)."""
