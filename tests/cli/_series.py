@@ -1,7 +1,8 @@
 """Time series of real data for the time-series command tests (written once per session into a temp folder).
 
 The Slovenian eo-learn arrays become dated GeoTIFFs through the demo's adapter (:mod:`spacebridge.report.slovenia`);
-the Spain Sentinel-2 L1C scene, linked under three dated names, stands for a reflectance series of one place.
+the Spain Sentinel-2 L1C scene, linked under three dated names, and the Landsat 8 crop, linked as two scene
+folders, stand for reflectance series of one place.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 SPAIN_S2 = "flood-spain-2019/Spain_7370579_S2Hand.tif"
+LANDSAT8 = "sensor-crops/landsat8"
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +36,15 @@ def spain_series(examples_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
     folder = tmp_path_factory.mktemp("spain")
     for date in ("20190918", "20190928", "20191008"):
         (folder / f"S2_{date}.tif").symlink_to(examples_dir / SPAIN_S2)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def landsat_series(examples_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Landsat 8 crop (band files + MTL, 2015-08-04) as two scene sub-folders of one folder."""
+    folder = tmp_path_factory.mktemp("landsat")
+    for name in ("L8_first", "L8_second"):
+        (folder / name).symlink_to(examples_dir / LANDSAT8, target_is_directory=True)
     return folder
 
 

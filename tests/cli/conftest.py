@@ -1,5 +1,5 @@
 """Fixtures of the command tests: real time series (see ``_series.py``)."""
 
-from ._series import ndvi_series, scl_series, spain_series
+from ._series import landsat_series, ndvi_series, scl_series, spain_series
 
-__all__ = ["ndvi_series", "scl_series", "spain_series"]
+__all__ = ["landsat_series", "ndvi_series", "scl_series", "spain_series"]

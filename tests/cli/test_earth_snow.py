@@ -35,6 +35,20 @@ def test_snow_is_found_on_the_winter_dates_and_not_in_summer(scl_series, tmp_pat
     assert set(np.unique(codes)) <= {0, 1, 255}
 
 
+@pytest.mark.slow
+def test_no_snow_on_a_summer_landsat_scene_of_the_gulf_coast(landsat_series, tmp_path, capsys):
+    out = tmp_path / "snow"
+    assert run_earth(["snow", str(landsat_series), "--out", str(out)]) == 0
+    assert "snow (snomap)" in capsys.readouterr().out
+    stats = json.loads((out / "stats.json").read_text())
+    # Alabama-Florida coast (30.7 N) on 4 August 2015: the MODIS rule (NDSI >= 0.4, NIR > 0.11, green > 0.10)
+    # finds no snow.
+    assert stats["snow_dates"] == []
+    assert 0.0 < stats["unknown_fraction"] < 1.0  # BQA clouds are unknown, not snow-free
+    item = json.loads(next((out / "spacebridge-snow").glob("snow-*.json")).read_text())
+    assert item["properties"]["spacebridge:lineage"]["chosen"]["masks"] == ["bqa_precollection"]
+
+
 def test_one_date_is_an_input_error(scl_series, tmp_path, capsys):
     first = sorted(scl_series.iterdir())[0]
     assert run_earth(["snow", str(first), "--out", str(tmp_path / "o")]) == 2

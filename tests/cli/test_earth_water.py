@@ -10,7 +10,7 @@ import pytest
 import rasterio
 
 from ._earth_app import run_earth
-from ._series import SPAIN_S2, outputs, polygon_file
+from ._series import LANDSAT8, SPAIN_S2, outputs, polygon_file
 
 DSWX = "opera/OPERA_L3_DSWx-HLS_T12SVG_20230411T180222Z_20230414T030945Z_L8_30_v1.0_B01_WTR.tif"
 # A square far from Lake Powell's tile.
@@ -74,6 +74,27 @@ def test_reflectance_scenes_are_classified_by_the_flood_classifier(spain_series,
     with rasterio.open(out / "water_occurrence.tif") as src:
         occurrence = src.read(1)
     assert set(np.unique(occurrence[np.isfinite(occurrence)])) <= {0.0, 1.0}
+
+
+@pytest.mark.slow
+def test_landsat_scene_folders_with_their_bqa_cloud_mask(examples_dir, landsat_series, tmp_path):
+    out = tmp_path / "water"
+    assert run_earth(["water", str(landsat_series), "--out", str(out)]) == 0
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["input"] == "MNDWI"  # Landsat 8 B3 and B6
+    assert stats["n_dates"] == 2
+    item = json.loads(next((out / "spacebridge-water").glob("water-*.json")).read_text())
+    lineage = item["properties"]["spacebridge:lineage"]
+    assert lineage["chosen"]["masks"] == ["bqa_precollection"]
+    assert [i["datetime_utc"][:10] for i in lineage["inputs"]] == ["2015-08-04", "2015-08-04"]  # from the MTL
+    with rasterio.open(examples_dir / LANDSAT8 / "l8_BQA.tif") as src:
+        bqa = src.read(1)
+    with rasterio.open(out / "water_2015-08-04.tif") as src:
+        codes = src.read(1)
+    # USGS pre-collection BQA: bits 14-15 cloud confidence, 3 = high; those pixels are never called dry or water.
+    cloudy = (bqa >> 14) & 3 == 3
+    assert cloudy.any()
+    assert (codes[cloudy] == 255).all()
 
 
 def test_one_date_is_an_input_error(examples_dir, tmp_path, capsys):

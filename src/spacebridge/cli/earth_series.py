@@ -121,7 +121,8 @@ def drought(
     products = _run(run_drought, DroughtRequest(series, period=period, min_years=min_years, date=date), out, dask,
                     workers, 10)  # fmt: skip
     s = products.statistics
-    typer.echo(f"{s['period_mapped']}: drought km² {s['drought_km2']}, unknown {s['unknown_km2']:.3f} km² "
+    classes = ", ".join(f"{name} {km2:.3f}" for name, km2 in s["drought_km2"].items())
+    typer.echo(f"{s['period_mapped']}: {classes} km², unknown {s['unknown_km2']:.3f} km² "
                f"(climatology {s['climatology_years'][0]}-{s['climatology_years'][-1]}); written to {out}")  # fmt: skip
 
 

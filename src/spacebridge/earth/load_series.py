@@ -2,7 +2,9 @@
 
 Input forms (the ``SRC...`` of the time-series commands), each date being one scene or one raster:
 
-1. a **folder**: every GeoTIFF/COG in it (sorted by date) is one date;
+1. a **folder**: every GeoTIFF/COG in it (sorted by date) is one date; or, when it holds no raster, each
+   sub-folder is one scene (band files, e.g. a Landsat scene with its ``*_MTL.txt``); a folder holding an MTL is
+   itself one scene;
 2. one or more **files** (or STAC Item JSON files / URLs), one date each;
 3. a **STAC ItemCollection** (a ``FeatureCollection`` JSON file, e.g. saved from a search) or a **STAC Catalog /
    Collection** JSON file (its items, found recursively);
@@ -138,8 +140,7 @@ def series_sources(
             continue
         path = Path(text)
         if path.is_dir():
-            files = sorted(str(p) for p in path.iterdir() if p.suffix.lower() in _RASTERS)
-            out += files or [_nothing_in(path)]
+            out += _folder_dates(path)
         elif path.suffix.lower() == ".json" and path.is_file():
             items = _items_of(path)
             out += [text] if items is None else items
@@ -152,8 +153,27 @@ def series_sources(
     return out
 
 
-def _nothing_in(path: Path) -> str:
-    raise NotFoundError(f"no raster file in the folder {path}", hint="Put one GeoTIFF/COG per date in it")
+def _is_scene_folder(path: Path) -> bool:
+    return any(p.name.upper().endswith("_MTL.TXT") for p in path.iterdir())
+
+
+def _folder_dates(path: Path) -> list[str]:
+    """The dates of a folder: itself if it is one Landsat scene (band files + MTL), else its raster files, else
+    its sub-folders holding rasters (one scene per sub-folder, e.g. ``L8_20150804/``)."""
+    if _is_scene_folder(path):
+        return [str(path)]
+    children = sorted(path.iterdir())
+    files = [str(p) for p in children if p.is_file() and p.suffix.lower() in _RASTERS]
+    if files:
+        return files
+    scenes = [str(p) for p in children if p.is_dir() and any(c.suffix.lower() in _RASTERS for c in p.iterdir())]
+    if scenes:
+        return scenes
+    raise NotFoundError(
+        f"no raster file in the folder {path}",
+        hint="Put one GeoTIFF/COG per date in it, or one sub-folder per scene (band files, Landsat MTL)",
+        path=str(path),
+    )
 
 
 def single_band_name(src: Any) -> str | None:
@@ -305,7 +325,7 @@ def _open_scene(
     wanted: Any = bands
     extra: list[str] = []
     if cloud_mask and not isinstance(bands, Mapping):
-        names = list(bands) if bands else [str(v) for v in probe.data.data_vars]
+        names = [str(v) for v in probe.data.data_vars]  # the bands asked for, by the names they load as
         every = open_scene(src, sensor=probe.sensor.id, aoi=aoi, validate=False) if bands else probe
         available = [str(v) for v in every.data.data_vars]
         present = []
@@ -313,13 +333,14 @@ def _open_scene(
             if probe.sensor.find_band(qa) is None or qa in names:
                 continue
             try:
-                open_scene(src, sensor=probe.sensor.id, bands=[qa], aoi=aoi, validate=False)
+                found = open_scene(src, sensor=probe.sensor.id, bands=[qa], aoi=aoi, validate=False)
             except MissingBandError:
                 continue
-            present.append(qa)
-        extra = [b for b in mask_bands(probe.sensor.id, available + present) if b not in names]
-        wanted = names + extra
+            present += [str(v) for v in found.data.data_vars]  # the name it loads as (qa_pixel may be a bqa alias)
+        wanted = names + [b for b in mask_bands(probe.sensor.id, available + present) if b not in names]
     scene = open_scene(src, sensor=probe.sensor.id, bands=wanted, aoi=aoi, geobox=geobox, chunks_px=chunks_px)
+    if cloud_mask and not isinstance(bands, Mapping):
+        extra = [str(v) for v in scene.data.data_vars if v not in names]
     if not cloud_mask:
         return scene, {"method": "none", "note": "cloud mask disabled"}
     mask = scene_cloud_mask(scene.data, sensor_id=scene.sensor.id, pixel_size_m=pixel_size_m(scene.geobox),

@@ -1,14 +1,14 @@
 """Demo section: burned area and severity (HURST 2025 and the other bundled fires), NDVI anomaly and snow series.
 
 Runs the burn workflow on the HURST pre/post Sentinel-2 scenes (products under ``earth-analyses/burn-hurst``),
-compares every bundled fire's burned extent with its official CAL FIRE perimeter (IoU), and charts the Slovenian
-NDVI anomaly and SCL snow series. Each part shows its lineage.
+compares every bundled fire's burned extent with its official CAL FIRE perimeter (IoU), and runs the drought and
+snow workflows on the Slovenian NDVI and SCL series (:mod:`spacebridge.report.earth_series`). Each part shows its
+lineage.
 """
 
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from spacebridge.report.build import DemoContext, Section
+from spacebridge.report.earth_series import drought_part, snow_part
 
 __all__ = ["run"]
 
@@ -70,88 +71,6 @@ def _severity_png(severity: np.ndarray, perimeter: np.ndarray, path: Path) -> No
     plt.close(fig)
 
 
-def _series(ctx: DemoContext) -> tuple[Any, Any]:
-    import xarray as xr
-
-    base = ctx.data_dir / "timeseries-slovenia"
-    tp = base / "TestEOPatch"
-    ndvi = np.load(tp / "data" / "NDVI.npy")[..., 0]
-    valid = np.load(tp / "mask" / "IS_VALID.npy")[..., 0] & ~np.load(tp / "mask" / "CLM.npy")[..., 0].astype(bool)
-    times = np.array(json.loads((tp / "timestamps.json").read_text()), dtype="datetime64[ns]")
-    dims = ("time", "y", "x")
-    series = (xr.DataArray(ndvi, dims=dims, coords={"time": times}), xr.DataArray(valid, dims=dims))
-    sp = base / "TestEOPatch_c70dbc5_scl"
-    scl_times = np.array(json.loads((sp / "timestamps.json").read_text()), dtype="datetime64[ns]")
-    scl = xr.DataArray(np.load(sp / "SCL.npy")[..., 0], dims=dims, coords={"time": scl_times})
-    return series, scl
-
-
-def _drought(ctx: DemoContext, out: Path) -> dict[str, Any]:
-    import matplotlib.pyplot as plt
-
-    from spacebridge.core.errors import DegradedResultWarning
-    from spacebridge.earth.drought import vegetation_condition
-
-    (ndvi, valid), _ = _series(ctx)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DegradedResultWarning)
-        result = vegetation_condition(ndvi, valid=valid)
-    comp = result.composites.mean(("y", "x"))
-    months = comp["time"].dt.month.values
-    clim_mean = result.climatology.mean.mean(("y", "x")).sel(period=months).values
-    clim_std = result.climatology.std.mean(("y", "x")).sel(period=months).values
-    z = result.anomaly.mean(("y", "x")).values
-    t = comp["time"].values
-    fig, (a1, a2) = plt.subplots(2, 1, figsize=(8, 5), sharex=True)
-    a1.fill_between(t, clim_mean - clim_std, clim_mean + clim_std, color="0.85", label="climatology ± 1 std")
-    a1.plot(t, clim_mean, color="0.5")
-    a1.plot(t, comp.values, "o-", color="green", label="monthly NDVI (max-value composite)")
-    a1.set_ylabel("NDVI")
-    a1.legend(fontsize=8)
-    a2.bar(
-        t,
-        np.nan_to_num(z),
-        width=np.timedelta64(20, "D"),
-        color=np.where(np.nan_to_num(z) < 0, "firebrick", "seagreen"),
-    )
-    a2.axhline(0, color="black", linewidth=0.5)
-    a2.set_ylabel("z-score")
-    fig.tight_layout()
-    fig.savefig(out / "ndvi_anomaly.png", dpi=100)
-    plt.close(fig)
-    return {
-        "png": "earth-analyses/ndvi_anomaly.png",
-        "years": ", ".join(str(y) for y in result.climatology.years),
-        "warning": " ".join(str(w.message).capitalize() + "." for w in caught),
-        "lineage": json.dumps(dict(result.chosen), indent=2),
-    }
-
-
-def _snow(ctx: DemoContext, out: Path) -> dict[str, Any]:
-    import matplotlib.pyplot as plt
-
-    from spacebridge.earth.snow import snow_cover_series, snow_from_scl
-
-    _, scl = _series(ctx)
-    series = snow_cover_series(snow_from_scl(scl), pixel_area_m2=100.0)
-    fig, ax = plt.subplots(figsize=(8, 3))
-    ax.bar(series.index, series["snow_fraction"].fillna(0), width=4, color="steelblue", label="snow / observed")
-    ax.plot(series.index, series["unknown_fraction"], "x", color="0.4", label="unknown fraction")
-    ax.set_ylim(0, 1)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "snow_series.png", dpi=100)
-    plt.close(fig)
-    dates = series.index[series["snow_km2"] > 0].strftime("%Y-%m-%d").tolist()
-    lineage = {"process": "earth.snow", "method": "Sen2Cor SCL class 11", "unknown": "SCL 0,1,3,8,9,10",
-               "pixel_area_m2": 100.0, "dates": len(series)}  # fmt: skip
-    return {
-        "png": "earth-analyses/snow_series.png",
-        "dates": ", ".join(dates),
-        "lineage": json.dumps(lineage, indent=2),
-    }
-
-
 def run(ctx: DemoContext) -> Section:
     out = ctx.out_dir / "earth-analyses"
     out.mkdir(parents=True, exist_ok=True)
@@ -182,10 +101,12 @@ def run(ctx: DemoContext) -> Section:
             hurst["mmu_ha"] = f"{hurst['mmu_ha']:.2f}"
     env = Environment(loader=PackageLoader("spacebridge.report", "templates"), autoescape=select_autoescape(["j2"]))
     html = env.get_template("earth_analyses_section.html.j2").render(
-        burn=hurst, fires=fires, drought=_drought(ctx, out), snow=_snow(ctx, out)
+        burn=hurst, fires=fires, drought=drought_part(ctx.data_dir, out), snow=snow_part(ctx.data_dir, out)
     )
     products = tuple(
-        str(p.relative_to(ctx.out_dir)) for p in sorted(out.rglob("*")) if p.suffix in {".tif", ".json", ".png"}
+        str(p.relative_to(ctx.out_dir))
+        for p in sorted(out.rglob("*"))
+        if p.suffix in {".tif", ".json", ".png"} and "series" not in p.relative_to(out).parts[:1]
     )
     return Section(
         title="Earth: burned area, vegetation condition and snow",

@@ -64,12 +64,14 @@ def open_for(
     indices: Sequence[str],
     purpose: str,
     keep_snow: bool = False,
+    extra_bands: Sequence[str] = (),
 ) -> tuple[Any, str]:
     """Open the series for an analysis; returns ``(SceneSeries, kind)``.
 
     ``rasters`` maps single-band descriptions the analysis accepts as values (``{"ndvi": "ndvi"}``) to the variable
     name; the kind is then that variable. Otherwise the dates are scenes and the first of ``indices`` the first date
     can compute decides the bands (kind = the index name); none computable is a :class:`CapabilityError`.
+    ``extra_bands`` are loaded too when the scenes have them (the analysis checks for the ones it needs).
     """
     from spacebridge.earth.capability import check_scene_index, missing_bands
     from spacebridge.earth.indices import get_index, resolve_bands
@@ -87,7 +89,7 @@ def open_for(
     if chosen is None:
         check_scene_index(probe, indices[0], role="first", alternatives=indices, option="index", purpose=purpose)
     mapping = resolve_bands(get_index(str(chosen)), available) or {}
-    bands: Any = request.bands or list(dict.fromkeys(mapping.values()))
+    bands: Any = request.bands or list(dict.fromkeys([*mapping.values(), *(b for b in extra_bands if b in available)]))
     series = open_series(srcs, sensor=probe.sensor.id, bands=bands, aoi=request.aoi, align=request.align,
                          cloud_mask=request.cloud_mask, keep_snow=keep_snow)  # fmt: skip
     return series, str(chosen)

@@ -117,8 +117,9 @@ def run_snow(request: SnowRequest, out_dir: str | Path, *, step: Callable[[str],
         method = "lis" if request.dem else "snomap"
     indices = ("NDSI",)
     say("opening the time series")
+    extra = {"snomap": ("nir", "nir08"), "lis": ("red",)}.get(method, ())
     series, kind = open_for(request.series, rasters={"scl": "scl"}, indices=indices, purpose=f" ({method} snow)",
-                            keep_snow=True)  # fmt: skip
+                            keep_snow=True, extra_bands=extra)  # fmt: skip
     if kind == "scl":
         method = "scl"
     needed = {"snomap": ("nir", "green"), "lis": ("red",), "scl": ()}[method]
