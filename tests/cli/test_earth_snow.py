@@ -12,6 +12,9 @@ import rasterio
 from ._earth_app import run_earth
 from ._series import outputs, polygon_file
 
+# The Slovenian patch (14.5515-14.5645 E, 45.8660-45.8750 N) cut in two along 14.558 E, and a square 20 km away.
+WEST = [[14.5400, 45.8600], [14.5580, 45.8600], [14.5580, 45.8800], [14.5400, 45.8800], [14.5400, 45.8600]]
+EAST = [[14.5580, 45.8600], [14.5800, 45.8600], [14.5800, 45.8800], [14.5580, 45.8800], [14.5580, 45.8600]]
 OUTSIDE = [[14.80, 45.70], [14.81, 45.70], [14.81, 45.71], [14.80, 45.71], [14.80, 45.70]]
 
 
@@ -47,6 +50,25 @@ def test_no_snow_on_a_summer_landsat_scene_of_the_gulf_coast(landsat_series, tmp
     assert 0.0 < stats["unknown_fraction"] < 1.0  # BQA clouds are unknown, not snow-free
     item = json.loads(next((out / "spacebridge-snow").glob("snow-*.json")).read_text())
     assert item["properties"]["spacebridge:lineage"]["chosen"]["masks"] == ["bqa_precollection"]
+
+
+@pytest.mark.slow
+def test_a_series_per_aoi_polygon(scl_series, tmp_path):
+    out = tmp_path / "snow"
+    aoi = tmp_path / "halves.geojson"
+    aoi.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": name}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+        for name, ring in (("west", WEST), ("east", EAST), ("far", OUTSIDE))
+    ]}))  # fmt: skip
+    assert run_earth(["snow", str(scl_series), "--aoi", str(aoi), "--date", "2017-01-11", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "snow_series.csv", parse_dates=["time"])
+    assert list(table["zone"].unique()) == ["west", "east"]
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["zones_without_pixels"] == ["far"]
+    on_date = table[table["time"].dt.strftime("%Y-%m-%d") == "2017-01-11"].set_index("zone")
+    assert (on_date["snow_km2"] > 0).all()  # both halves of the patch had snow that day
+    # the halves do not overlap: their areas add up to the whole AOI's
+    assert on_date["snow_km2"].sum() == pytest.approx(stats["snow_km2"], abs=1e-6)  # stats: 6 decimals
 
 
 def test_one_date_is_an_input_error(scl_series, tmp_path, capsys):

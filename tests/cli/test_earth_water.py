@@ -97,6 +97,35 @@ def test_landsat_scene_folders_with_their_bqa_cloud_mask(examples_dir, landsat_s
     assert (codes[cloudy] == 255).all()
 
 
+@pytest.mark.slow
+def test_a_water_series_per_aoi_polygon(dswx_pair, tmp_path):
+    from rasterio.features import geometry_mask
+    from rasterio.warp import transform_geom
+
+    halves = {
+        "north": [[-111.40, 37.05], [-111.10, 37.05], [-111.10, 37.20], [-111.40, 37.20], [-111.40, 37.05]],
+        "south": [[-111.40, 36.90], [-111.10, 36.90], [-111.10, 37.05], [-111.40, 37.05], [-111.40, 36.90]],
+    }
+    aoi = tmp_path / "halves.geojson"
+    aoi.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": name}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+        for name, ring in halves.items()
+    ]}))  # fmt: skip
+    out = tmp_path / "water"
+    assert run_earth(["water", str(dswx_pair), "--aoi", str(aoi), "--out", str(out)]) == 0
+    table = pd.read_csv(out / "water_series.csv").groupby("zone")["water_km2"].first()
+    with rasterio.open(next(dswx_pair.iterdir())) as src:
+        wtr, crs, transform = src.read(1), src.crs, src.transform
+    pixel_km2 = abs(transform.a * transform.e) / 1e6
+    for name, ring in halves.items():
+        geom = transform_geom("EPSG:4326", crs, {"type": "Polygon", "coordinates": [ring]})
+        inside = ~geometry_mask([geom], out_shape=wtr.shape, transform=transform)
+        # OPERA's water classes (1 open, 2 partial) in the polygon, by pixel centre; equal-area vs UTM < 0.2 %
+        assert table[name] == pytest.approx(np.isin(wtr[inside], [1, 2]).sum() * pixel_km2, rel=2e-3), name
+    stats = json.loads((out / "stats.json").read_text())
+    assert set(stats["trend_by_zone"]) == {"north", "south"}
+
+
 def test_one_date_is_an_input_error(examples_dir, tmp_path, capsys):
     assert run_earth(["water", str(examples_dir / DSWX), "--out", str(tmp_path / "o")]) == 2
     assert "at least 2 dates" in capsys.readouterr().err

@@ -151,8 +151,8 @@ def snow(
     masked as cloud.
 
     Writes into OUT: snow_<date>.tif (0 no snow, 1 snow, 255 unknown), snow_frequency.tif, snow_series.csv/.parquet
-    (snow km², observed km², snow fraction, unknown fraction per date), snow_series.png, stats.json and a STAC
-    catalog with the lineage.
+    (snow km², observed km², snow fraction, unknown fraction per date and AOI polygon), snow_series.png, stats.json
+    and a STAC catalog with the lineage.
 
     Example: spacebridge earth snow scl-folder/ --out snow-out
     """
@@ -196,7 +196,8 @@ def water(
     intervals) uses the dates with at most --max-unknown-fraction unknown.
 
     Writes into OUT: water_occurrence.tif (0-1), water_<last date>.tif (0 dry, 1 water, 255 unknown),
-    shorelines.geojson, water_series.csv/.parquet, water_series.png, stats.json and a STAC catalog with the lineage.
+    shorelines.geojson, water_series.csv/.parquet (per date and AOI polygon), water_series.png, stats.json (trend
+    of the whole AOI and per polygon) and a STAC catalog with the lineage.
 
     Example: spacebridge earth water balkhash-scenes/ --aoi lake.geojson --out water-out
     """

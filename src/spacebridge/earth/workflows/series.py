@@ -8,7 +8,7 @@ an index needs, after a capability check on the first date.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,16 @@ import numpy as np
 
 from spacebridge.core.errors import InvalidInputError, NoValidDataError
 
-__all__ = ["SeriesRequest", "date_label", "inside_mask", "open_for", "require_dates", "require_valid", "zones_of"]
+__all__ = [
+    "SeriesRequest",
+    "date_label",
+    "inside_mask",
+    "open_for",
+    "per_zone",
+    "require_dates",
+    "require_valid",
+    "zones_of",
+]
 
 
 @dataclass(frozen=True)
@@ -149,3 +158,15 @@ def inside_mask(zones: Any, gbox: Any) -> list[tuple[str, np.ndarray]]:
         inside = ~geometry_mask([row.geometry], out_shape=gbox.shape, transform=gbox.transform)
         out.append((name, inside))
     return out
+
+
+def per_zone(tabulate: Callable[[np.ndarray], Any], zones: list[tuple[str, np.ndarray]]) -> tuple[Any, list[str]]:
+    """One table per zone, stacked with a ``zone`` column, and the names of the zones covering no pixel (left out).
+
+    ``tabulate`` makes a zone's table (a DataFrame indexed by time) from its boolean pixel mask.
+    """
+    import pandas as pd
+
+    frames = [tabulate(inside).assign(zone=name) for name, inside in zones if inside.any()]
+    empty = [name for name, inside in zones if not inside.any()]
+    return pd.concat(frames), empty

@@ -10,8 +10,8 @@ Methods (``method``), all from :mod:`spacebridge.earth.snow`:
 
 Clouds are unknown (the scene's cloud mask with snow kept valid). Products: ``snow_<date>.tif`` for the date
 mapped (``date``, default the last), ``snow_frequency.tif`` (share of the clear observations with snow),
-``snow_series`` (per date: snow km², observed km², snow fraction of the observed area, unknown fraction; CSV and
-Parquet) and ``snow_series.png``.
+``snow_series`` (per date and AOI polygon, a ``zone`` column: snow km², observed km², snow fraction of the observed
+area, unknown fraction; CSV and Parquet) and ``snow_series.png`` (the whole AOI).
 """
 
 from __future__ import annotations
@@ -104,6 +104,7 @@ def run_snow(request: SnowRequest, out_dir: str | Path, *, step: Callable[[str],
         date_label,
         inside_mask,
         open_for,
+        per_zone,
         require_dates,
         require_valid,
         zones_of,
@@ -143,6 +144,7 @@ def run_snow(request: SnowRequest, out_dir: str | Path, *, step: Callable[[str],
     aoi = np.logical_or.reduce([z for _, z in zones])
     say("tabulating the series")
     table = snow_cover_series(maps, pixel_area_m2=areas, aoi=aoi)
+    zone_table, outside = per_zone(lambda inside: snow_cover_series(maps, pixel_area_m2=areas, aoi=inside), zones)
     codes = maps.values
     clear = (codes != UNKNOWN).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -152,7 +154,8 @@ def run_snow(request: SnowRequest, out_dir: str | Path, *, step: Callable[[str],
     snow_dates = [date_label(t) for t, v in zip(table.index, table["snow_km2"], strict=True) if v > 0]
     stats = {"method": method, "date_mapped": label, "n_dates": len(table), "snow_dates": snow_dates,
              "snow_km2": round(float(table["snow_km2"].iloc[k]), 6),
-             "unknown_fraction": round(float(table["unknown_fraction"].iloc[k]), 6)}  # fmt: skip
+             "unknown_fraction": round(float(table["unknown_fraction"].iloc[k]), 6),
+             "zones": [name for name, _ in zones], "zones_without_pixels": outside}  # fmt: skip
     lineage = Lineage("earth.snow", inputs=series.inputs, parameters={**request.series.parameters(),
                       "method": request.method, "dem": request.dem, "date": request.date},
                       chosen={"method": method, "input": kind, "date_mapped": label,
@@ -175,5 +178,6 @@ def run_snow(request: SnowRequest, out_dir: str | Path, *, step: Callable[[str],
         out_dir, collection_id=COLLECTION_ID, collection_title="Snow cover",
         collection_description="Snow maps, snow frequency and snow-cover series by spacebridge.",
         items=[ItemSpec(f"snow-{label}", when, layers, {"title": f"Snow {label}", "spacebridge:method": method})],
-        tables={"snow_series": table}, charts={"snow_series.png": chart}, statistics=stats, lineage=lineage, say=say,
+        tables={"snow_series": zone_table}, charts={"snow_series.png": chart}, statistics=stats, lineage=lineage,
+        say=say,
     )  # fmt: skip

@@ -9,7 +9,8 @@ series in an equal-area CRS with the unknown fraction, OLS and Theil-Sen trends 
 shorelines at occurrence 0.5.
 
 Products: ``water_occurrence.tif`` (float32 0-1, NaN never observed), ``water_<last date>.tif`` (uint8 0/1/255),
-``shorelines.geojson``, ``water_series`` (CSV, Parquet) and ``water_series.png``, ``stats.json`` (trend), STAC item.
+``shorelines.geojson``, ``water_series`` (CSV, Parquet; per AOI polygon, a ``zone`` column) and ``water_series.png``
+(the whole AOI), ``stats.json`` (trend of the whole AOI and per polygon), STAC item.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def run_water(request: WaterRequest, out_dir: str | Path, *, step: Callable[[str
         date_label,
         inside_mask,
         open_for,
+        per_zone,
         require_dates,
         require_valid,
         zones_of,
@@ -89,21 +91,33 @@ def run_water(request: WaterRequest, out_dir: str | Path, *, step: Callable[[str
     maps, thresholds = _maps(series, kind)
     gbox = series.geobox
     areas = pixel_areas_m2(gbox)
-    aoi = np.logical_or.reduce([z for _, z in inside_mask(zones_of(request.series.aoi), gbox)])
+    zones = inside_mask(zones_of(request.series.aoi), gbox)
+    aoi = np.logical_or.reduce([z for _, z in zones])
     say("water occurrence and area series")
     occurrence = water_occurrence(maps)
-    table = water_area_series(maps, pixel_area_m2=areas, aoi=aoi, max_unknown_fraction=request.max_unknown_fraction)
-    try:
-        trend: dict[str, Any] = water_trend(table).to_dict()
-    except DataError as exc:
-        trend = {"note": str(exc)}
+
+    def series_in(inside: np.ndarray) -> Any:
+        limit = request.max_unknown_fraction
+        return water_area_series(maps, pixel_area_m2=areas, aoi=inside, max_unknown_fraction=limit)
+
+    def trend_of(t: Any) -> dict[str, Any]:
+        try:
+            return water_trend(t).to_dict()
+        except DataError as exc:
+            return {"note": str(exc)}
+
+    table = series_in(aoi)
+    trend = trend_of(table)
+    zone_table, outside = per_zone(series_in, zones)
+    zone_trends = {name: trend_of(t.drop(columns="zone")) for name, t in zone_table.groupby("zone", sort=False)}
     lines = shorelines(occurrence["occurrence"])
     vectors = {"shorelines.geojson": gpd.GeoDataFrame({"level": [0.5] * len(lines)}, geometry=lines,
                                                        crs=gbox.crs.to_wkt()).to_crs("EPSG:4326")}  # fmt: skip
     last = date_label(maps["time"].values[-1])
     stats = {"input": kind, "n_dates": len(table), "usable_dates": int(table["usable"].sum()),
              "water_km2_last": round(float(table["water_km2"].iloc[-1]), 6), "trend": trend,
-             "max_unknown_fraction": request.max_unknown_fraction, "shorelines": len(lines)}  # fmt: skip
+             "max_unknown_fraction": request.max_unknown_fraction, "shorelines": len(lines),
+             "trend_by_zone": zone_trends, "zones_without_pixels": outside}  # fmt: skip
     lineage = Lineage("earth.water", inputs=series.inputs, parameters={**request.series.parameters(),
                       "max_unknown_fraction": request.max_unknown_fraction},
                       chosen={"input": kind, "classifier": "earth.flood.map_flood" if thresholds else None,
@@ -127,6 +141,6 @@ def run_water(request: WaterRequest, out_dir: str | Path, *, step: Callable[[str
         out_dir, collection_id=COLLECTION_ID, collection_title="Water bodies over time",
         collection_description="Water occurrence, water-area series and trend, shorelines by spacebridge.",
         items=[ItemSpec(f"water-{last}", when, layers, {"title": f"Water bodies to {last}"})],
-        tables={"water_series": table}, charts={"water_series.png": chart}, statistics=stats, lineage=lineage,
+        tables={"water_series": zone_table}, charts={"water_series.png": chart}, statistics=stats, lineage=lineage,
         say=say, vectors=vectors,
     )  # fmt: skip
