@@ -31,9 +31,10 @@ def dated_copies(folder, names=tuple(DATES)):
 
 
 @pytest.mark.slow
-def test_an_s1_and_an_s2_scene_of_the_event_are_mapped_together_once(tmp_path):
+def test_an_s1_and_an_s2_scene_of_the_event_are_mapped_together_once(db_url, tmp_path):
     settings = Settings(data_dir=tmp_path / "data")
-    store = Store.from_settings(settings)
+    store = Store(db_url)
+    store.migrate()
     area = store.watch.add_area("Orihuela", validate_geometry(ORIHUELA), analyses={"flood": {"window_days": 3}})
     store.watch.add_rule(
         area["id"], name="water", variable="water_km2", op=">", threshold=1.0, hysteresis=0.0, channels={}

@@ -150,10 +150,11 @@ def hurst_catalog(root):
 
 
 @pytest.mark.slow
-def test_burned_area_flood_change_and_water_area_from_a_pre_post_pair(tmp_path):
+def test_burned_area_flood_change_and_water_area_from_a_pre_post_pair(db_url, tmp_path):
     scenes = hurst_catalog(tmp_path / "scenes")
     settings = Settings(data_dir=tmp_path / "data")
-    store = Store.from_settings(settings)
+    store = Store(db_url)
+    store.migrate()
     area = store.watch.add_area(
         "Sylmar",
         validate_geometry(HURST_AREA),
@@ -250,4 +251,50 @@ def test_index_runs_only_on_scenes_that_can_compute_it(tmp_path):
     report = watch_pass(store, settings, source=str(tmp_path / "scenes"))
     assert report.submitted == 0
     assert any(f"area {bad['id']} index" in p and "NDVI" in p for p in report.problems)  # names the close match
+    store.close()
+
+
+@pytest.mark.slow
+def test_a_scene_run_killed_while_writing_its_products_is_finished_once_by_the_next_pass(tmp_path):
+    """SIGKILL ``watch run`` after the index COG is written to the staging folder, before it is published: no
+    product, item or series value is left behind, and the next pass makes each exactly once."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    scenes = hurst_catalog(tmp_path / "scenes")
+    data = tmp_path / "data"
+    store = Store.from_settings(Settings(data_dir=data))
+    area = store.watch.add_area("Sylmar", validate_geometry(HURST_AREA), analyses={"index": {"index": "NDVI"}})
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    args = ["watch", "run", "--data", str(data), "--source", scenes]
+    held = subprocess.Popen(
+        [sys.executable, "-m", "tests.service.held_watch", str(barrier), "--at", "index-product", *args],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not (barrier / "started").exists():
+        assert held.poll() is None, "watch run ended before the product was staged"
+        assert time.monotonic() < deadline, "the product was never staged"
+        time.sleep(0.02)
+    held.send_signal(signal.SIGKILL)
+    held.wait()
+    running = [r for r in store.watch.runs() if r["status"] == "running"]
+    assert len(running) == 1
+    run_dir = data / "runs" / str(running[0]["id"])
+    assert not list(run_dir.glob("products/*.tif"))  # staged, never published
+    assert list(run_dir.glob("products/.staging-*/*.tif"))  # the kill came after the COG was written
+    assert store.catalog.search(SearchQuery(collections=("spacebridge-index",))).matched == 0
+    assert store.watch.series(area["id"]) == []
+    done = subprocess.run([sys.executable, "-m", "spacebridge.cli.main", *args], capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()
+    assert sorted(r["status"] for r in store.watch.runs()) == ["succeeded", "succeeded"]
+    assert len(store.watch.series(area["id"], "ndvi_mean")) == 2  # each scene once
+    assert store.catalog.search(SearchQuery(collections=("spacebridge-index",))).matched == 2
+    assert len(list(run_dir.glob("products/*.tif"))) == 1
+    assert not list(run_dir.glob("products/.staging-*"))  # the killed attempt's staging folder is gone
     store.close()

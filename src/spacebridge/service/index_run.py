@@ -28,7 +28,7 @@ import numpy as np
 from spacebridge.core.atomic import atomic_write_text, staged_output_dir
 from spacebridge.core.provenance import Lineage
 from spacebridge.service.analyses import AnalysisOutput
-from spacebridge.service.scene_runs import absolute_assets, aoi_file, scene_src
+from spacebridge.service.scene_runs import absolute_assets, aoi_file, products_dir, scene_src
 
 __all__ = ["INDEX_COLLECTION", "index_variables", "run_index_on_scene"]
 
@@ -104,7 +104,7 @@ def run_index_on_scene(area: Mapping[str, Any], params: Mapping[str, Any], out_d
         chosen={"mask": cloud.describe() if cloud is not None else NO_MASK, "sensor": scene.sensor.id},
     )
     item_id = f"{spec.name.lower()}-{scene.id}-area{area['id']}" if area.get("id") else f"{spec.name}-{scene.id}"
-    with staged_output_dir(out_dir / "products") as stage:
+    with staged_output_dir(products_dir(out_dir)) as stage:
         item = _write_product(stage, item_id, values, scene, lineage, spec.name)
     item = absolute_assets(item, out_dir / "products" / f"{item_id}.json")
     when = ref.get("datetime_utc") or item["properties"]["datetime"]

@@ -10,6 +10,7 @@ Item ids get the area's id so that the same scene analysed for two areas makes t
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ __all__ = [
     "FLOOD_VARIABLES",
     "absolute_assets",
     "aoi_file",
+    "products_dir",
     "run_burn_on_pair",
     "run_flood_on_event",
     "scene_src",
@@ -52,9 +54,20 @@ def aoi_file(area: Mapping[str, Any], out_dir: Path) -> str:
     return str(atomic_write_text(out_dir / "aoi.geojson", json.dumps(feature)))
 
 
+def products_dir(out_dir: Path) -> Path:
+    """The run's products folder, without the staging folders an earlier, killed attempt of the run left in it.
+
+    Only the process that claimed the run writes into its folder, so any staging folder found there is stale.
+    """
+    products = out_dir / "products"
+    for stale in products.glob(".staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return products
+
+
 def _staged(out_dir: Path, run: Callable[[Path], Any]) -> tuple[Any, dict[str, Any]]:
     """Run a workflow into a staging folder, publish it, return its result and its STAC item (absolute hrefs)."""
-    with staged_output_dir(out_dir / "products") as stage:
+    with staged_output_dir(products_dir(out_dir)) as stage:
         products = run(stage)
         rel_item = Path(products.item).relative_to(stage)
     item_path = out_dir / "products" / rel_item
