@@ -130,3 +130,16 @@ def test_api_scene_runs_only_on_scenes_a_watch_pass_listed(client, key):
     names = {a["name"]: a for a in client.get("/analyses").json()}
     assert "flooded_km2" in names["flood"]["variables"]
     assert names["ndvi-anomaly"]["needs_collection"]
+
+
+def test_a_rule_on_a_variable_the_area_never_records_is_a_422_listing_the_known_ones(client, key):
+    watched = {"index": {"index": "NDVI"}, "zonal-stats": {"collection": "test-vv"}, "flood": {}}
+    area = client.post("/areas", json={"name": "w", "geometry": SQUARE, "analyses": watched}, headers=_auth(key))
+    assert area.status_code == 201, area.text
+    rule = {"area_id": area.json()["id"], "name": "r", "variable": "ndvi_mean", "op": "<", "threshold": 0.2}
+    for variable in ("ndvi_mean", "ndvi_valid_fraction", "test-vv.mean", "flooded_km2"):
+        assert client.post("/rules", json={**rule, "variable": variable}, headers=_auth(key)).status_code == 201
+    typo = client.post("/rules", json={**rule, "variable": "ndvi_maen"}, headers=_auth(key))
+    assert typo.status_code == 422
+    assert typo.json()["context"]["field"] == "variable"
+    assert "ndvi_mean" in typo.json()["hint"]

@@ -90,6 +90,13 @@ def test_daemon_stops_after_passes_and_bad_input_is_exit_2(data, capsys):
     assert main(["watch", "area", "add", "x", "--geojson", str(bad), *d]) == 2
     assert "--geojson" in capsys.readouterr().err
     assert main(["watch", "rule", "add", "--area", "1", "--variable", "v", "--op", "=>", "--threshold", "1", *d]) == 2
+    area = ["watch", "area", "add", "Orihuela", "--geojson", str(data / "area.geojson"), "--analysis", "flood"]
+    assert main([*area, *d]) == 0
+    capsys.readouterr()
+    rule = ["watch", "rule", "add", "--area", "1", "--op", ">", "--threshold", "1", *d]
+    assert main([*rule, "--variable", "water_kmm2"]) == 2  # area 1 watches flood: water_km2, not this typo
+    assert "water_km2" in capsys.readouterr().err
+    assert main([*rule, "--variable", "water_km2"]) == 0
 
 
 def test_area_from_a_kazakh_oblast_code(tmp_path, capsys):

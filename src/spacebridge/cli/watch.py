@@ -237,10 +237,12 @@ def rule_add(
     data: DataOption = None,
 ) -> None:
     """Add an alert rule to an area."""
+    from spacebridge.service.analyses import check_rule_variable
     from spacebridge.service.rules import RuleSpec
 
     RuleSpec(variable, op, threshold, hysteresis)  # validates, with clear errors
     _, store = _open(db, data)
+    check_rule_variable(store.watch.area(area), variable, recorded=bool(store.watch.series(area, variable)))
     channels = {"webhooks": [{"url": u, "secret": secret} for u in webhook or []], "emails": list(email or [])}
     rule = store.watch.add_rule(
         area,

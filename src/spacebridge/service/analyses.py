@@ -45,9 +45,11 @@ __all__ = [
     "AnalysisInput",
     "AnalysisOutput",
     "Grouper",
+    "check_rule_variable",
     "get_analysis",
     "run_analysis",
     "scene_sources",
+    "watched_variables",
 ]
 
 
@@ -227,7 +229,11 @@ def _index_groups(refs: Sequence[SceneRef], opts: dict[str, Any]) -> list[dict[s
 _SERIES = ("ndvi_anomaly_mean", "vci_mean", "ndvi_valid_fraction")
 ANALYSES: dict[str, Analysis] = {
     "zonal-stats": Analysis(
-        "zonal-stats", _zonal_stats, True, "Mean and valid fraction of each product of a collection over the area."
+        "zonal-stats",
+        _zonal_stats,
+        True,
+        "Mean and valid fraction of each product of a collection over the area.",
+        variables=("<collection>.mean", "<collection>.valid_fraction"),
     ),
     "flood": Analysis(
         "flood",
@@ -317,6 +323,42 @@ def scene_sources(analysis: Analysis, params: Mapping[str, Any]) -> list[tuple[s
         scenes = {f"{key}.{role}": s for role, s in value.items()} if key == "scenes" else {key: value}
         found += [(f"params.{k}.src", s.get("src") if isinstance(s, Mapping) else None) for k, s in scenes.items()]
     return found
+
+
+def watched_variables(analyses: Mapping[str, Any]) -> list[str]:
+    """The series variables an area's watched analyses record (``<index>`` and ``<collection>`` filled in)."""
+    found: list[str] = []
+    for name, options in analyses.items():
+        spec = ANALYSES.get(name)
+        if spec is None:
+            continue
+        opts = dict(options or {})
+        fill = {"<index>": str(opts.get("index", "")).lower(), "<collection>": str(opts.get("collection", ""))}
+        if name in _COLLECTION_DEFAULTS:
+            fill["<collection>"] = str(opts.get("collection", _COLLECTION_DEFAULTS[name]))
+        for variable in spec.variables:
+            for placeholder, value in fill.items():
+                variable = variable.replace(placeholder, value)
+            found.append(variable)
+    return list(dict.fromkeys(found))
+
+
+def check_rule_variable(area: Mapping[str, Any], variable: str, *, recorded: bool = False) -> None:
+    """Refuse a rule on a variable that the area's watched analyses never record (a typo would never alert).
+
+    ``recorded``: the area already has values of ``variable`` (e.g. from runs started through the API), which is
+    accepted too. An area that watches nothing accepts any variable.
+    """
+    known = watched_variables(area.get("analyses") or {})
+    if not known or variable in known or recorded:
+        return
+    raise InvalidInputError(
+        f"variable {variable!r} is not recorded by the analyses area {area.get('id')} watches",
+        hint=f"Its analyses record: {', '.join(known)}",
+        field="variable",
+        value=variable,
+        known=known,
+    )
 
 
 def get_analysis(name: str, params: dict[str, Any], *, listing: bool = False) -> Analysis:

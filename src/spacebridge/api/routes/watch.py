@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from spacebridge.api.deps import MAX_ID, IdPath, SettingsDep, StoreDep, WriterDep
 from spacebridge.api.models import AreaIn, RuleIn
+from spacebridge.service.analyses import check_rule_variable
 from spacebridge.service.geometry import check_area_limit, validate_geometry
 
 __all__ = ["router"]
@@ -46,6 +47,8 @@ def list_rules(store: StoreDep, area_id: Annotated[int | None, Query(ge=1, le=MA
 
 @router.post("/rules", status_code=status.HTTP_201_CREATED, summary="Add a rule to an area")
 def create_rule(body: RuleIn, store: StoreDep, _key: WriterDep) -> dict[str, Any]:
+    recorded = bool(store.watch.series(body.area_id, body.variable))
+    check_rule_variable(store.watch.area(body.area_id), body.variable, recorded=recorded)
     channels = {"webhooks": [w.model_dump() for w in body.webhooks], "emails": body.emails}
     return store.watch.add_rule(
         body.area_id,
