@@ -9,7 +9,7 @@ import pytest
 import rasterio
 
 from ._earth_app import run_earth
-from ._series import SPAIN_S2, outputs, polygon_file
+from ._series import LANDSAT8, SPAIN_S2, outputs, polygon_file
 
 OUTSIDE = [[10.0, 50.0], [10.1, 50.0], [10.1, 50.1], [10.0, 50.1], [10.0, 50.0]]
 
@@ -44,6 +44,27 @@ def test_one_date_gives_that_date_with_a_warning(spain_series, tmp_path, capsys)
     assert run_earth(["composite", str(first), "--bands", "red", "--no-cloud-mask", "--out", str(out)]) == 0
     assert "warning: the time series has 1 date(s)" in capsys.readouterr().err
     assert any(name.startswith("composite_") for name in outputs(out))
+
+
+@pytest.mark.slow
+def test_landsat_composite_leaves_out_exactly_the_bqa_flagged_pixels(examples_dir, landsat_series, tmp_path):
+    out = tmp_path / "comp"
+    assert run_earth(["composite", str(landsat_series), "--out", str(out)]) == 0
+    with rasterio.open(examples_dir / LANDSAT8 / "l8_BQA.tif") as src:
+        bqa = src.read(1)
+    with rasterio.open(out / "count_2015-08-01.tif") as src:
+        count = src.read(1)
+    with rasterio.open(out / "composite_2015-08-01_swir16.tif") as src:
+        swir16 = src.read(1)
+    # USGS Landsat 8 pre-collection BQA: fill (bit 0) and high confidence (3) of cloud (bits 14-15), cirrus
+    # (12-13) or snow/ice (10-11).
+    flagged = (bqa & 1 == 1) | ((bqa >> 14) & 3 == 3) | ((bqa >> 12) & 3 == 3) | ((bqa >> 10) & 3 == 3)
+    assert flagged.any()
+    assert ((count == 0) == flagged).all()
+    assert (count[~flagged] == 2).all()
+    assert (np.isnan(swir16) == flagged).all()
+    item = json.loads(next((out / "spacebridge-composite").glob("composite-*.json")).read_text())
+    assert item["properties"]["spacebridge:lineage"]["chosen"]["masks"] == ["bqa_precollection"]
 
 
 def test_no_valid_pixel_in_the_aoi(examples_dir, tmp_path, capsys):

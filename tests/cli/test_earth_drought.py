@@ -47,6 +47,32 @@ def test_drought_maps_the_latest_period_and_tabulates_the_series(ndvi_series, tm
     assert len(lineage["inputs"]) == 68
 
 
+@pytest.mark.slow
+def test_scenes_give_ndvi_and_only_our_warnings_reach_the_lineage(examples_dir, tmp_path):
+    """The Spain L1C scene as September 2018 and 2019 dates: NDVI from red and nir, s2cloudless clouds."""
+    folder = tmp_path / "scenes"
+    folder.mkdir()
+    for date in ("20180918", "20190918"):
+        (folder / f"S2_{date}.tif").symlink_to(examples_dir / SPAIN_S2)
+    out = tmp_path / "drought"
+    assert run_earth(["drought", str(folder), "--out", str(out)]) == 0
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["climatology_years"] == [2018, 2019]
+    assert len(stats["warnings"]) == 1
+    assert "2 years" in stats["warnings"][0]
+    item = json.loads(next((out / "spacebridge-drought").glob("drought-*.json")).read_text())
+    chosen = item["properties"]["spacebridge:lineage"]["chosen"]
+    assert chosen["input"] == "NDVI"
+    assert chosen["masks"] == ["s2cloudless"]
+    with rasterio.open(out / "ndvi_anomaly_2019-09.tif") as src:
+        z = src.read(1)
+    # Two identical years: the climatology has no spread, so z-score and VCI are undefined (unknown), never a
+    # spurious drought class.
+    assert np.isnan(z).all()
+    assert sum(stats["drought_km2"].values()) == 0.0
+    assert stats["unknown_km2"] > 20.0  # the 20.6 km2 chip
+
+
 def test_one_date_is_an_input_error(ndvi_series, tmp_path, capsys):
     first = sorted(ndvi_series.iterdir())[0]
     assert run_earth(["drought", str(first), "--out", str(tmp_path / "o")]) == 2

@@ -105,6 +105,7 @@ def run_drought(request: DroughtRequest, out_dir: str | Path, *, step: Callable[
     """Run the drought workflow and write its products into ``out_dir`` (module notes)."""
     import warnings
 
+    from spacebridge.core.errors import SpacebridgeWarning
     from spacebridge.core.provenance import Lineage
     from spacebridge.earth.areas import pixel_areas_m2
     from spacebridge.earth.drought import DROUGHT_CLASSES, vegetation_condition
@@ -132,7 +133,8 @@ def run_drought(request: DroughtRequest, out_dir: str | Path, *, step: Callable[
     notes = []
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        notes.append(str(w.message))
+        if issubclass(w.category, SpacebridgeWarning):  # ours go to the lineage; third-party ones only pass through
+            notes.append(str(w.message))
     k = _pick_period(result.composites, request.date)
     label = date_label(result.composites["time"].values[k])[:7]
     gbox = series.geobox
