@@ -207,7 +207,10 @@ def run_baseline(granules: list[Path], out: Path) -> tuple[Measurement, dict[str
         time.sleep(0.05)
     stdout, _ = proc.communicate()
     seconds = time.perf_counter() - start
-    info: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1]) if stdout.strip() and not killed else {}
+    info: dict[str, Any] = {}
+    for line in stdout.splitlines():
+        with contextlib.suppress(ValueError):
+            info.update(json.loads(line))
     info.update({"killed_over_rss_cap": killed, "rss_cap_gib": BASELINE_RSS_CAP_GIB, "returncode": proc.returncode})
     label = f"naive odc.stac.load of {len(granules)} granule(s) + compute" + (" (killed at the cap)" if killed else "")
     return Measurement(label, seconds, peak / 2**20, info), info
