@@ -61,7 +61,7 @@ CRS = "EPSG:32642"
 LEFT, TOP = 300000.0, 5000000.0
 BASELINE_RSS_CAP_GIB = 8.0
 WORKER_MEMORY_LIMIT = "2GiB"
-NEEDED_GIB = 25.0
+NEEDED_GIB = 16.0  # 6.4 GiB of granules, up to 6 GiB of tile COGs, the naive GeoTIFF (ZSTD)
 
 
 def make_granules(folder: Path) -> tuple[list[Path], Path]:
