@@ -263,8 +263,8 @@ def fit_many(
             )
             if not len(idx):
                 return out
-    for j in range(len(idx)):
-        out[idx[j]] = _ordered(w[j], mu[j], var[j])
+    for k in range(len(idx)):
+        out[idx[k]] = _ordered(w[k], mu[k], var[k])
     return out
 
 
