@@ -110,9 +110,20 @@ class FloodResult:
         The per-method memberships are dropped, which releases the inputs kept in memory by :func:`map_flood`.
         """
         import dask
+        import dask.array as da
+        import numpy as np
 
         pairs = {name: ((m > 0.5).sum(), m.notnull().sum()) for name, m in self.memberships.items()}
-        extent, likelihood, classes, counts = dask.compute(self.extent, self.likelihood, self.classes, pairs)
+        maps = (self.extent, self.likelihood, self.classes)
+        if all(isinstance(m.data, da.Array) for m in maps):
+            # chunks are stored into preallocated arrays as they are computed: no second full-size copy to
+            # concatenate them, so a map costs its size once
+            targets = [np.empty(m.shape, m.dtype) for m in maps]
+            stored = da.store([m.data for m in maps], targets, lock=False, compute=False)
+            _, counts = dask.compute(stored, pairs)
+            extent, likelihood, classes = (m.copy(data=t) for m, t in zip(maps, targets, strict=True))
+        else:
+            extent, likelihood, classes, counts = dask.compute(*maps, pairs)
         shares = {name: (float(w) / float(n) if float(n) else 0.0) for name, (w, n) in counts.items()}
         return replace(self, extent=extent, likelihood=likelihood, classes=classes, memberships={}, vote_shares=shares)
 

@@ -277,20 +277,43 @@ def _ordered(w: FloatArray, mu: FloatArray, var: FloatArray) -> Gaussian2:
     )
 
 
+def _bin_index(values: np.ndarray, spec: MethodSpec) -> np.ndarray:
+    """Histogram bin of each value (float32 arithmetic, clipped to the bins); ``nbins`` where not finite."""
+    values = values.astype(np.float32, copy=False)
+    finite = np.isfinite(values)
+    idx = np.floor((values - spec.hist_min) / spec.bin_width)
+    np.clip(idx, 0, spec.nbins - 1, out=idx, where=finite)
+    return np.where(finite, idx, spec.nbins).astype(np.int32)
+
+
+@functools.lru_cache(maxsize=16)
+def _float16_bins(spec: MethodSpec) -> np.ndarray:
+    """:func:`_bin_index` of every float16 value, indexed by its bit pattern (a 256 kB table)."""
+    with np.errstate(invalid="ignore"):  # the table's signalling-NaN patterns
+        return _bin_index(np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16), spec)
+
+
 def _block_tile_hist(values: np.ndarray, valid: np.ndarray, tile_px: int, spec: MethodSpec) -> np.ndarray:
-    """Histograms of one block, per tile of ``tile_px`` (the last row/column of tiles may be smaller)."""
-    values = values.astype(np.float32, copy=False)  # float16 inputs: bin arithmetic in float32
+    """Histograms of one block, per tile of ``tile_px`` (the last row/column of tiles may be smaller).
+
+    float16 blocks (what :func:`~spacebridge.earth.flood.pipeline.map_flood` thresholds) look their bins up in a
+    table of all 65536 float16 values, computed with the same float32 arithmetic as for other inputs.
+    """
     h, w = values.shape
     ty, tx = -(-h // tile_px), -(-w // tile_px)
     nbins = spec.nbins
-    ok = valid & np.isfinite(values)
-    idx = np.floor((values - spec.hist_min) / spec.bin_width)
-    np.clip(idx, 0, nbins - 1, out=idx, where=ok)
-    rows = (np.arange(h) // tile_px)[:, None]
-    cols = (np.arange(w) // tile_px)[None, :]
-    tile = rows * tx + cols
-    flat = (tile * nbins + np.where(ok, idx, 0).astype(np.int64))[ok]
-    counts = np.bincount(flat, minlength=ty * tx * nbins)
+    if values.dtype == np.float16:
+        idx = _float16_bins(spec)[np.ascontiguousarray(values).view(np.uint16)]
+    else:
+        idx = _bin_index(values, spec)
+    ok = valid & (idx < nbins)
+    dump = ty * tx * nbins  # one extra bin collects the invalid pixels
+    itype = np.int32 if dump < np.iinfo(np.int32).max else np.int64
+    key: np.ndarray = idx.astype(itype, copy=False)
+    np.add(key, ((np.arange(h) // tile_px) * (tx * nbins)).astype(itype)[:, None], out=key)
+    np.add(key, ((np.arange(w) // tile_px) * nbins).astype(itype)[None, :], out=key)
+    key[~ok] = dump
+    counts = np.bincount(key.ravel(), minlength=dump + 1)[:dump]
     return counts.reshape(ty, tx, nbins)
 
 

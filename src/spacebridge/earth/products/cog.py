@@ -24,6 +24,9 @@ from spacebridge.core.errors import InvalidInputError
 __all__ = ["COG_MEDIA_TYPE", "write_cog"]
 
 COG_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
+_GDAL_CACHE_MB = 256
+"""GDAL block cache while writing (GDAL's default, 5 % of the RAM, kept about 1 GB of blocks after three
+full-tile COGs on a 24 GB machine; the writes stream tiles, so a small cache does not slow them)."""
 
 
 def _write_band(dst: Any, data: Any, dtype: np.dtype[Any]) -> None:
@@ -99,7 +102,10 @@ def write_cog(
     dtype = np.dtype(da.dtype)
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.") as tmp_dir:
+    with (
+        rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB),
+        tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.") as tmp_dir,
+    ):
         staging = Path(tmp_dir) / "staging.tif"
         profile = {
             "driver": "GTiff", "height": height, "width": width, "count": 1, "dtype": dtype.name, "crs": crs,

@@ -34,7 +34,11 @@ def _labels(data: np.ndarray, values: Mapping[int, str]) -> tuple[np.ndarray, np
     labels: np.ndarray | None = None
     label_values = [0]
     for value in values:
-        n, lab = cv2.connectedComponents((data == value).astype(np.uint8), connectivity=4, ltype=cv2.CV_32S)
+        mask = (data == value).view(np.uint8)
+        if not mask.any():  # a class absent from the raster: no full-size label image for it
+            continue
+        n, lab = cv2.connectedComponents(mask, connectivity=4, ltype=cv2.CV_32S)
+        del mask
         if n <= 1:
             continue
         if labels is None:
