@@ -31,6 +31,7 @@ from spacebridge.core.errors import (
     PartialCoverageWarning,
     ThresholdFallbackWarning,
 )
+from spacebridge.earth.flood._memory import trim_memory
 from spacebridge.earth.flood.change import classify_water
 from spacebridge.earth.flood.ensemble import apply_min_area, ensemble_vote, water_membership
 from spacebridge.earth.flood.methods import (
@@ -230,6 +231,7 @@ def _compact(cands: list[_Candidate], params: FloodParams) -> list[_Candidate]:
     wanted = params.persist if params.persist is not None else auto
     if lazy and wanted:
         compact = list(dask.persist(*compact))
+        trim_memory()
         log.info("persisted %d variables (%.0f MB) in memory", len(compact), nbytes / 1e6)
     return [(s, k, k.notnull()) for (s, _, _), k in zip(cands, compact, strict=True)]
 

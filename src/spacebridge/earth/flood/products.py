@@ -23,6 +23,7 @@ from typing import Any
 
 from spacebridge.core.atomic import atomic_write_text
 from spacebridge.core.provenance import Lineage
+from spacebridge.earth.flood._memory import trim_memory
 from spacebridge.earth.flood.change import CLASS_FLOOD, CLASS_NAMES, CLASS_PERMANENT, CLASS_WATER
 from spacebridge.earth.flood.ensemble import UNKNOWN
 from spacebridge.earth.flood.result import FloodResult
@@ -161,6 +162,8 @@ def write_flood_products(
     names = {CLASS_FLOOD: "flood water", CLASS_PERMANENT: "permanent water", CLASS_WATER: "water"}
     polygons = polygonize(result.classes, values=names)
     geojson, parquet = write_vectors(polygons, geojson=out / "flood.geojson", parquet=out / "flood.parquet")
+    del polygons
+    trim_memory()
     say("computing statistics")
     stats = _statistics(result, zones, determined)
     stats_path = atomic_write_text(out / "stats.json", json.dumps(stats, indent=2))

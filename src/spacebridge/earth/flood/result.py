@@ -76,6 +76,15 @@ class FloodParams:
         }
 
 
+def _in_process(collection: Any) -> bool:
+    """Whether the active dask scheduler runs tasks in this process (threads or synchronous)."""
+    import dask.local
+    import dask.threaded
+    from dask.base import get_scheduler
+
+    return get_scheduler(collections=[collection]) in (dask.threaded.get, dask.local.get_sync)
+
+
 @dataclass(frozen=True)
 class FloodResult:
     """Maps and choices of one flood analysis. The maps are lazy when the inputs were dask-backed."""
@@ -113,17 +122,20 @@ class FloodResult:
         import dask.array as da
         import numpy as np
 
+        from spacebridge.earth.flood._memory import trim_memory
+
         pairs = {name: ((m > 0.5).sum(), m.notnull().sum()) for name, m in self.memberships.items()}
         maps = (self.extent, self.likelihood, self.classes)
-        if all(isinstance(m.data, da.Array) for m in maps):
+        if all(isinstance(m.data, da.Array) for m in maps) and _in_process(self.extent.data):
             # chunks are stored into preallocated arrays as they are computed: no second full-size copy to
-            # concatenate them, so a map costs its size once
+            # concatenate them, so a map costs its size once (only where the tasks share this process's memory)
             targets = [np.empty(m.shape, m.dtype) for m in maps]
             stored = da.store([m.data for m in maps], targets, lock=False, compute=False)
             _, counts = dask.compute(stored, pairs)
             extent, likelihood, classes = (m.copy(data=t) for m, t in zip(maps, targets, strict=True))
         else:
             extent, likelihood, classes, counts = dask.compute(*maps, pairs)
+        trim_memory()
         shares = {name: (float(w) / float(n) if float(n) else 0.0) for name, (w, n) in counts.items()}
         return replace(self, extent=extent, likelihood=likelihood, classes=classes, memberships={}, vote_shares=shares)
 

@@ -226,24 +226,32 @@ def fit_many(
     var = np.stack([s[2] for s in starts])
     previous = np.full(len(idx), -np.inf)
     xb = x[None, None, :]
+    buffers: dict[int, np.ndarray] = {}
+    tiny = np.finfo(np.float64).tiny
     for _ in range(max_iter):
-        dens = (
-            w[:, :, None]
-            * np.exp(-0.5 * (xb - mu[:, :, None]) ** 2 / var[:, :, None])
-            / np.sqrt(2 * np.pi * var)[:, :, None]
-        )
-        mix = dens.sum(axis=1)
-        mix = np.where(mix > 0, mix, np.finfo(np.float64).tiny)
-        resp = dens / mix[:, None, :]
-        loglik = np.sum(n * np.log(mix), axis=1) / total
-        rn = resp * n[:, None, :]
+        # the operations of fit_two_gaussians' formulas, in the same order, into reused buffers
+        dens = np.subtract(xb, mu[:, :, None], out=_buffer(buffers, 0, (len(idx), 2, x.size)))
+        np.square(dens, out=dens)
+        np.multiply(-0.5, dens, out=dens)
+        np.divide(dens, var[:, :, None], out=dens)
+        np.exp(dens, out=dens)
+        np.multiply(w[:, :, None], dens, out=dens)
+        np.divide(dens, np.sqrt(2 * np.pi * var)[:, :, None], out=dens)
+        mix = np.add(dens[:, 0, :], dens[:, 1, :], out=_buffer(buffers, 1, (len(idx), x.size)))
+        np.copyto(mix, tiny, where=~(mix > 0))
+        resp = np.divide(dens, mix[:, None, :], out=dens)
+        loglik = np.sum(np.multiply(n, np.log(mix, out=mix), out=mix), axis=1) / total
+        rn = np.multiply(resp, n[:, None, :], out=resp)
         nk = rn.sum(axis=2)
         stalled = np.any(nk <= 0, axis=1)  # a row that would divide by zero stops before its update
         go = ~stalled
         w_new = nk / total[:, None]
+        tmp = _buffer(buffers, 2, (len(idx), 2, x.size))
         with np.errstate(divide="ignore", invalid="ignore"):  # the stalled rows' values are discarded
-            mu_new = (rn * xb).sum(axis=2) / nk
-            var_new = (rn * (xb - mu_new[:, :, None]) ** 2).sum(axis=2) / nk + floor_var
+            mu_new = np.multiply(rn, xb, out=tmp).sum(axis=2) / nk
+            np.subtract(xb, mu_new[:, :, None], out=tmp)
+            np.square(tmp, out=tmp)
+            var_new = np.multiply(rn, tmp, out=tmp).sum(axis=2) / nk + floor_var
         w[go], mu[go], var[go] = w_new[go], mu_new[go], var_new[go]
         converged = go & (np.abs(loglik - previous) < tol)
         previous = loglik
@@ -266,6 +274,14 @@ def fit_many(
     for k in range(len(idx)):
         out[idx[k]] = _ordered(w[k], mu[k], var[k])
     return out
+
+
+def _buffer(buffers: dict[int, np.ndarray], key: int, shape: tuple[int, ...]) -> np.ndarray:
+    """A float64 scratch array of ``shape`` (a view of the first, largest one allocated under ``key``)."""
+    size = math.prod(shape)
+    if key not in buffers or buffers[key].size < size:
+        buffers[key] = np.empty(size, np.float64)
+    return buffers[key][:size].reshape(shape)
 
 
 def _ordered(w: FloatArray, mu: FloatArray, var: FloatArray) -> Gaussian2:
