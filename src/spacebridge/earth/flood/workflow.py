@@ -29,6 +29,11 @@ __all__ = ["FloodRequest", "run_flood"]
 
 log = logging.getLogger(__name__)
 
+_CHUNK_PX = 1024
+"""Dask chunk edge of the scenes: a dozen arrays of each chunk are in flight at once (bands, filtered backscatter,
+memberships, votes); 1024 px chunks kept the peak memory on an 8192 px extent about 30 % lower than 2048 px ones,
+with the same maps (decision 0112)."""
+
 
 @dataclass(frozen=True)
 class FloodRequest:
@@ -81,7 +86,7 @@ def _open(src: str, *, sar: bool, request: FloodRequest) -> Any:
         probe = open_scene(src, sensor=sensor, aoi=request.aoi, validate=False)
         bands = _needed_optical_bands([str(b) for b in probe.data.data_vars])
         sensor = sensor or probe.sensor.id
-    return open_scene(src, sensor=sensor, bands=bands, aoi=request.aoi)
+    return open_scene(src, sensor=sensor, bands=bands, aoi=request.aoi, chunks_px=_CHUNK_PX)
 
 
 def _on_grid(scene: Any, ref: Any, role: str, align: bool) -> Any:
