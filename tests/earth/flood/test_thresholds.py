@@ -58,11 +58,22 @@ def test_mixture_fit_recovers_the_generating_parameters(w, mu, sd):
 def test_unimodal_histogram_falls_back_with_a_warning():
     counts = _mixture_hist((1.0,), (-10.0,), (3.0,), SAR_VV)
     hist = counts[None, None, :]
-    with pytest.warns(ThresholdFallbackWarning, match=r"sar-vv: no tile .* bimodal.*static VV threshold -15"):
+    with pytest.warns(ThresholdFallbackWarning, match=r"sar-vv: no tile .* bimodal.*static VV threshold -15 dB \("):
         choice = choose_threshold(hist, SAR_VV)
     assert choice.fallback
     assert choice.value == SAR_VV.fallback
     assert choice.tiles_selected == 0
+
+
+def test_dimensionless_fallback_message_has_no_unit():
+    """MNDWI is unitless ("1"): the message reads "threshold 0.1 (...)", SAR keeps its dB."""
+    counts = _mixture_hist((1.0,), (-0.4,), (0.1,), OPTICAL_MNDWI)
+    with pytest.warns(ThresholdFallbackWarning) as caught:
+        choose_threshold(counts[None, None, :], OPTICAL_MNDWI)
+    message = str(caught[0].message)
+    assert f"threshold {OPTICAL_MNDWI.fallback:g} (" in message
+    assert OPTICAL_MNDWI.unit == "1"
+    assert SAR_VV.unit == "dB"
 
 
 def test_bimodal_scene_gets_otsu_threshold_of_its_pixels():

@@ -378,6 +378,11 @@ class _Node:
     x1: int
 
 
+def _unit_suffix(unit: str) -> str:
+    """`` dB`` for a unit, nothing for a dimensionless ``"1"`` (UCUM), so messages never read "0.1 1"."""
+    return "" if unit in ("", "1") else f" {unit}"
+
+
 def _is_bimodal(fit: Gaussian2 | None, spec: MethodSpec, min_d: float, min_frac: float) -> bool:
     if fit is None or fit.ashman_d <= min_d or min(fit.weight) < min_frac:
         return False
@@ -487,14 +492,15 @@ def choose_threshold(
                 water_mean, land_mean, spec.fallback_source, valid_px,
             )  # fmt: skip
         reason = (
-            f"Otsu threshold {value:.3f} {spec.unit} on {len(nodes)} bimodal tile(s) is outside the plausible range "
-            f"[{lo:g}, {hi:g}]"
+            f"Otsu threshold {value:.3f}{_unit_suffix(spec.unit)} on {len(nodes)} bimodal tile(s) is outside the "
+            f"plausible range [{lo:g}, {hi:g}]"
         )
     else:
         reason = f"no tile of {tested} tested has a bimodal histogram (Ashman's D > {min_ashman_d:g}, balanced classes)"
     warnings.warn(
-        f"{spec.name}: {reason}; using the static {spec.variable} threshold {spec.fallback:g} {spec.unit} "
-        f"({spec.fallback_source}). Check the result, or give a threshold explicitly.",
+        f"{spec.name}: {reason}; using the static {spec.variable} threshold "
+        f"{spec.fallback:g}{_unit_suffix(spec.unit)} ({spec.fallback_source}). "
+        "Check the result, or give a threshold explicitly.",
         ThresholdFallbackWarning,
         stacklevel=2,
     )
