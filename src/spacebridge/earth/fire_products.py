@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spacebridge.core.errors import InvalidAOIError
 from spacebridge.core.provenance import Lineage
 from spacebridge.earth.severity import UNKNOWN
 
@@ -36,18 +35,6 @@ class BurnProducts:
     files: Mapping[str, Path]
     item: Path
     statistics: dict[str, Any]
-
-
-def _zones(aoi: str | None) -> Any:
-    if aoi is None:
-        return None
-    import geopandas as gpd
-
-    try:
-        gdf = gpd.read_file(aoi)
-    except Exception as exc:  # pyogrio raises its own error types
-        raise InvalidAOIError(f"cannot read the AOI file {aoi}: {exc}", hint="Give a GeoJSON polygon file") from exc
-    return gdf[gdf.geometry.notna()] if len(gdf) else None
 
 
 def _statistics(result: Any, zones: Any, pixel_area_m2: float) -> dict[str, Any]:
@@ -150,11 +137,12 @@ def write_burn_products(
     from spacebridge.core.atomic import atomic_write_text
     from spacebridge.earth.areas import geobox_of
     from spacebridge.earth.products import COG_MEDIA_TYPE, add_item_to_catalog, asset_for_file, build_item
+    from spacebridge.earth.products.stats import read_zones
 
     out = Path(out_dir)
     written = _write_files(result, out, say)
     say("computing statistics")
-    stats = _statistics(result, _zones(aoi), pixel_area_m2)
+    stats = _statistics(result, read_zones(aoi), pixel_area_m2)
     stats_path = atomic_write_text(out / "stats.json", json.dumps(stats, indent=2, default=str))
     say("writing the STAC item")
     item_dir = out / COLLECTION_ID

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spacebridge.core.errors import GridMismatchError, InvalidAOIError, MalformedInputError
+from spacebridge.core.errors import GridMismatchError, MalformedInputError
 from spacebridge.core.provenance import Lineage
 from spacebridge.earth.flood.pipeline import map_flood
 from spacebridge.earth.flood.products import FloodProducts, write_flood_products
@@ -168,20 +168,6 @@ def _read_reference(path: str, gbox: Any) -> Any:
     return wrap_xr(np.asarray(mask, dtype=bool), gbox).rename("reference_water")
 
 
-def _zones(aoi: str | None) -> Any:
-    if aoi is None:
-        return None
-    import geopandas as gpd
-
-    try:
-        gdf = gpd.read_file(aoi)
-    except Exception as exc:  # pyogrio raises its own error types for unreadable files
-        raise InvalidAOIError(
-            f"cannot read the AOI file {aoi}: {exc}", hint="Give a GeoJSON polygon file", aoi=aoi
-        ) from exc
-    return gdf[gdf.geometry.notna()] if len(gdf) else None
-
-
 def _item_id(scene: Any) -> str:
     return "flood-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", str(scene.id)).strip("-")
 
@@ -226,13 +212,15 @@ def run_flood(
     parameters = {**request.params.to_dict(), "aoi": request.aoi, "sensor": request.sensor,
                   "bands": dict(request.bands or {}), "align": request.align}  # fmt: skip
     lineage = Lineage("earth.flood", inputs=inputs, parameters=parameters)
+    from spacebridge.earth.products.stats import read_zones
+
     return write_flood_products(
         result,
         out_dir,
         lineage=lineage,
         item_id=_item_id(ref),
         datetime_utc=ref.datetime_utc or lineage.created_utc,
-        zones=_zones(request.aoi),
+        zones=read_zones(request.aoi),
         flood_determined=bool(result.change_methods) or reference is not None,
         step=say,
     )

@@ -17,9 +17,27 @@ import xarray as xr
 from spacebridge.core.errors import InvalidAOIError
 from spacebridge.core.geo import equal_area_crs
 
-__all__ = ["area_by_value", "equal_area_crs_for", "footprint_wgs84"]
+__all__ = ["area_by_value", "equal_area_crs_for", "footprint_wgs84", "read_zones"]
 
 _BLOCK_PX = 2048
+
+
+def read_zones(aoi: str | None) -> Any:
+    """The AOI file's polygons as a GeoDataFrame for ``zones=`` (``None`` without an AOI or with no feature).
+
+    Rows without geometry are dropped; the others keep their row number as index (the zone id of the statistics).
+    """
+    if aoi is None:
+        return None
+    import geopandas as gpd
+
+    try:
+        gdf = gpd.read_file(aoi)
+    except Exception as exc:  # pyogrio raises its own error types for unreadable files
+        raise InvalidAOIError(
+            f"cannot read the AOI file {aoi}: {exc}", hint="Give a GeoJSON polygon file", aoi=aoi
+        ) from exc
+    return gdf[gdf.geometry.notna()] if len(gdf) else None
 
 
 def _to_wgs84(gbox: Any, xs: Any, ys: Any) -> tuple[np.ndarray, np.ndarray]:

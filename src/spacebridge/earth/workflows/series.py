@@ -131,18 +131,11 @@ def date_label(t: Any) -> str:
 
 
 def zones_of(aoi: str | None) -> Any:
-    """The AOI's polygons as a GeoDataFrame (``None`` without an AOI)."""
-    if aoi is None:
-        return None
-    import geopandas as gpd
+    """The AOI's polygons as a GeoDataFrame (``None`` without an AOI), numbered from 0."""
+    from spacebridge.earth.products.stats import read_zones
 
-    from spacebridge.core.errors import InvalidAOIError
-
-    try:
-        gdf = gpd.read_file(aoi)
-    except Exception as exc:  # pyogrio raises its own error types
-        raise InvalidAOIError(f"cannot read the AOI file {aoi}: {exc}", hint="Give a GeoJSON polygon file") from exc
-    return gdf[gdf.geometry.notna()].reset_index(drop=True) if len(gdf) else None
+    zones = read_zones(aoi)
+    return None if zones is None else zones.reset_index(drop=True)
 
 
 def inside_mask(zones: Any, gbox: Any) -> list[tuple[str, np.ndarray]]:
