@@ -118,3 +118,23 @@ def test_glacier_ratio_minimum_area_and_change():
 def test_series_with_one_date_is_refused(scl):
     with pytest.raises(InvalidInputError, match="two dates"):
         snow_cover_series(snow_from_scl(scl.isel(time=slice(0, 1))), pixel_area_m2=100.0)
+
+
+def test_glacier_water_is_not_ice_and_cut_specks_are_unknown():
+    # Water is dark in the NIR (< 0.11, the MODIS snow rule's water test, Hall et al. 1995) but its red/SWIR
+    # ratio is high (0.05 / 0.01 = 5): not ice. Clean ice: red 0.55, swir16 0.03, nir 0.45.
+    red = np.full((30, 30), 0.1, "float32")
+    swir = np.full((30, 30), 0.2, "float32")
+    nir = np.full((30, 30), 0.3, "float32")
+    red[2:8, 2:8], swir[2:8, 2:8], nir[2:8, 2:8] = 0.05, 0.01, 0.02  # a pond
+    red[10:20, 10:20], swir[10:20, 10:20], nir[10:20, 10:20] = 0.55, 0.03, 0.45  # ice, 100 px
+    red[25:27, 0:3], swir[25:27, 0:3], nir[25:27, 0:3] = 0.55, 0.03, 0.45  # a 6-px patch at a cloud's edge
+    valid = np.ones((30, 30), bool)
+    valid[27:, :] = False  # cloud below it
+    ice = glacier_mask(red=xr.DataArray(red), swir16=xr.DataArray(swir), nir=xr.DataArray(nir),
+                       valid=xr.DataArray(valid), min_area_px=10).values  # fmt: skip
+    assert (ice[2:8, 2:8] == 0).all()
+    assert int((ice == 1).sum()) == 100
+    # Under the minimum area but touching the cloud: maybe part of a larger glacier, so unknown, not 'no ice'.
+    assert (ice[25:27, 0:3] == 255).all()
+    assert int((ice == 255).sum()) == 3 * 30 + 6

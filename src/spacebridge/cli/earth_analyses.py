@@ -1,4 +1,4 @@
-"""The earth analyses' commands (``spacebridge earth burn|zonal``, and ``drought|snow|water|composite`` from
+"""The earth analyses' commands (``spacebridge earth burn|zonal``, and ``drought|snow|glacier|water|composite`` from
 :mod:`spacebridge.cli.earth_series`), added to ``earth``'s app.
 
 :func:`register` adds them to the Typer app of :mod:`spacebridge.cli.earth` (same conventions as ``earth flood``:
@@ -226,5 +226,5 @@ def register(app: typer.Typer) -> None:
 
     app.command("burn")(burn)
     app.command("zonal")(zonal)
-    for name in ("drought", "snow", "water", "composite"):
+    for name in ("drought", "snow", "glacier", "water", "composite"):
         app.command(name)(getattr(earth_series, name))

@@ -1,4 +1,4 @@
-"""The time-series commands ``spacebridge earth drought|snow|water|composite`` (registered by
+"""The time-series commands ``spacebridge earth drought|snow|glacier|water|composite`` (registered by
 :func:`spacebridge.cli.earth_analyses.register`).
 
 Each parses its options into a request, runs the workflow of :mod:`spacebridge.earth.workflows` inside the
@@ -15,7 +15,7 @@ import typer
 
 from spacebridge.cli.options import DaskOption, WorkersOption, execution_settings
 
-__all__ = ["composite", "drought", "snow", "water"]
+__all__ = ["composite", "drought", "glacier", "snow", "water"]
 
 _PANEL = "Time series input"
 _SRC_HELP = (
@@ -164,6 +164,60 @@ def snow(
     s = products.statistics
     typer.echo(f"snow ({s['method']}) on {len(s['snow_dates'])} of {s['n_dates']} dates; {s['date_mapped']}: "
                f"{s['snow_km2']:.3f} km²; written to {out}")  # fmt: skip
+
+
+def glacier(
+    src: SrcArgument,
+    out: OutOption,
+    date: Annotated[
+        list[str] | None,
+        typer.Option("--date", help="A date to map, YYYY-MM-DD; give it twice or more (default: every date)."),
+    ] = None,
+    method: Annotated[
+        str, typer.Option("--method", help="ratio (red/SWIR >= --ratio-min, Paul et al. 2002) or ndsi (NDSI >= 0.4).")
+    ] = "ratio",
+    ratio_min: Annotated[float, typer.Option("--ratio-min", min=0, help="Red/SWIR 1.6 um ratio threshold.")] = 2.0,
+    min_area_m2: Annotated[
+        float, typer.Option("--min-area-m2", min=0, help="Minimum glacier area (m²; GLIMS/RGI minimum 0.01 km²).")
+    ] = 10_000.0,
+    aoi: AoiOption = None,
+    sensor: SensorOption = None,
+    bands: BandsOption = None,
+    align: AlignOption = False,
+    cloud_mask: CloudOption = True,
+    collection: CollectionOption = None,
+    datetime: DatetimeOption = None,
+    dask: DaskOption = None,
+    workers: WorkersOption = None,
+) -> None:
+    """Glacier outlines at two or more dates and the glacier area change between the first and the last.
+
+    SRC are optical scenes with red and SWIR 1.6 um (Sentinel-2, Landsat), ideally at the end of the ablation
+    season of different years (seasonal snow looks like ice; other months give a warning). Clean ice: red/SWIR
+    ratio >= 2.0 (Paul et al. 2002) or NDSI >= 0.4, NIR > 0.11 (water is not ice), patches of at least
+    --min-area-m2. Clouds and no-data are unknown: the change is measured over the pixels known at both dates,
+    and the area unknown at either date is reported, so a cloud never counts as glacier loss. Areas are
+    equal-area.
+
+    Writes into OUT: glacier_<date>.tif per date (0 no ice, 1 ice, 255 unknown), glacier_outlines_<date>.geojson
+    and .parquet (outlines with their date and area), glacier_series.csv/.parquet/.png (per date and AOI polygon),
+    stats.json (areas per date, change in km² and %) and a STAC catalog with the lineage.
+
+    Example: spacebridge earth glacier S2_20160825.tif S2_20210830.tif --aoi basin.geojson --out glacier-out
+    """
+    from spacebridge.earth.workflows.glacier import GlacierRequest, run_glacier
+
+    series = _request(src, sensor=sensor, bands=bands, aoi=aoi, align=align, cloud_mask=cloud_mask,
+                      collection=collection, datetime=datetime)  # fmt: skip
+    request = GlacierRequest(series, dates=tuple(date or ()), method=method, ratio_min=ratio_min,
+                             min_area_m2=min_area_m2)  # fmt: skip
+    products = _run(run_glacier, request, out, dask, workers, 8 + 3 * max(2, len(date or ())))
+    s = products.statistics
+    c = s["change"]
+    percent = "no glacier at the first date" if c["change_percent"] is None else f"{c['change_percent']:+.1f} %"
+    typer.echo(f"glacier {c['from']}: {c['area_before_km2']:.3f} km², {c['to']}: {c['area_after_km2']:.3f} km², "
+               f"change {c['change_km2']:+.3f} km² ({percent}), unknown at either date {c['unknown_km2']:.3f} km² "
+               f"(areas where both dates are seen); written to {out}")  # fmt: skip
 
 
 def water(

@@ -86,11 +86,19 @@ def write_series_products(
     """Write the layers (COGs), tables (CSV + Parquet), charts (PNG), ``stats.json`` and one STAC item per spec.
 
     ``tables`` maps a file stem to a DataFrame; ``charts`` maps a PNG file name to a function writing it;
-    ``vectors`` maps a GeoJSON file name to a GeoDataFrame. Shared files are assets of every item.
+    ``vectors`` maps a GeoJSON (``.geojson``, RFC 7946) or GeoParquet (``.parquet``) file name to a
+    GeoDataFrame. Shared files are assets of every item.
     """
     from spacebridge.core.atomic import atomic_write_text
     from spacebridge.earth.areas import geobox_of
-    from spacebridge.earth.products import COG_MEDIA_TYPE, add_item_to_catalog, asset_for_file, build_item, write_cog
+    from spacebridge.earth.products import (
+        COG_MEDIA_TYPE,
+        add_item_to_catalog,
+        asset_for_file,
+        build_item,
+        write_cog,
+        write_vectors,
+    )
     from spacebridge.earth.tables import write_table
 
     out = Path(out_dir)
@@ -103,12 +111,10 @@ def write_series_products(
         say(f"drawing {name}")
         files[name.removesuffix(".png")] = draw(out / name)
     for name, gdf in (vectors or {}).items():
-        with_path = out / name
-        from spacebridge.core.atomic import atomic_path
-
-        with atomic_path(with_path) as tmp:
-            gdf.to_file(tmp, driver="GeoJSON")
-        files[name.removesuffix(".geojson")] = with_path
+        say(f"writing {name}")
+        kind = "geojson" if name.endswith(".geojson") else "parquet"
+        (path,) = write_vectors(gdf, **{kind: out / name})
+        files[name.removesuffix(".geojson") if kind == "geojson" else name.replace(".", "-")] = path
     files["stats"] = atomic_write_text(out / "stats.json", json.dumps(statistics, indent=2, default=_plain))
     item_dir = out / collection_id
     shared = {

@@ -17,7 +17,11 @@ Methods
 - **Fractional snow cover** (Salomonson & Appel 2004, Remote Sens. Environ. 89:351-360, MODIS Terra):
   ``FSC = -0.01 + 1.45 NDSI``, clipped to [0, 1] (also LIS's ``fscToc``).
 - **Glaciers**: clean ice where red / swir16 >= 2.0 (Paul et al. 2002, Ann. Glaciol. 34:355-361, TM3/TM5) or
-  NDSI >= 0.4, with a minimum area of 0.01 km² (the GLIMS / RGI minimum glacier size).
+  NDSI >= 0.4 (Racoviteanu, Williams & Barry 2008, Sensors 8:3355-3383), with a minimum area (the workflow uses
+  0.01 km², the GLIMS / RGI minimum glacier size). With ``nir``, pixels with NIR reflectance <= 0.11 are not ice:
+  the water test of the MODIS snow rule (Hall et al. 1995), since clear and turbid water also have a high
+  red/SWIR ratio (a confusion Paul et al. 2002 corrected by hand). Seasonal snow has the same signature as ice:
+  map glaciers at the end of the ablation season (Paul et al. 2013, Ann. Glaciol. 54(63):171-182).
 """
 
 from __future__ import annotations
@@ -214,18 +218,37 @@ def snow_cover_series(
     return pd.DataFrame(rows).set_index("time")
 
 
+def _hidden_small_patches(small: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """The patches under the minimum area that touch an unknown pixel: they may be the visible part of a larger
+    glacier under a cloud, so they are unknown, not 'no ice'."""
+    from scipy import ndimage
+
+    labels, n = ndimage.label(small)
+    if n == 0:
+        return np.zeros(small.shape, bool)
+    touching = np.unique(labels[ndimage.binary_dilation(~known) & small])
+    return np.isin(labels, touching[touching > 0])
+
+
 def glacier_mask(
     *,
     red: xr.DataArray | None = None,
     swir16: xr.DataArray | None = None,
     ndsi: xr.DataArray | None = None,
+    nir: xr.DataArray | None = None,
     valid: xr.DataArray | None = None,
     method: str = "ratio",
     ratio_min: float = 2.0,
     ndsi_min: float = 0.4,
+    nir_min: float = 0.11,
     min_area_px: int = 1,
 ) -> xr.DataArray:
-    """Clean-ice mask (uint8 0/1/255) by band ratio red/swir16 (Paul et al. 2002) or NDSI, with a minimum area."""
+    """Clean-ice mask (uint8 0/1/255) by band ratio red/swir16 (Paul et al. 2002) or NDSI, with a minimum area.
+
+    Reflectances are unitless; ``nir`` (optional) rejects water (NIR <= ``nir_min``, Hall et al. 1995); patches
+    of fewer than ``min_area_px`` pixels (4-connected, as the outline polygons) are not ice, unless they touch an
+    unknown pixel (then they are unknown: a cloud may hide the rest of the glacier). References: module notes.
+    """
     from skimage import morphology
 
     if method == "ratio":
@@ -244,7 +267,13 @@ def glacier_mask(
     known = np.isfinite(value)
     if valid is not None:
         known &= np.asarray(valid.values, dtype=bool)
-    ice = morphology.remove_small_objects(ice & known, max_size=max(min_area_px, 1) - 1, connectivity=2)
+    if nir is not None:
+        reflectance = np.asarray(nir.values)
+        known &= np.isfinite(reflectance)
+        ice &= reflectance > nir_min
+    seen = ice & known
+    ice = morphology.remove_small_objects(seen, max_size=max(min_area_px, 1) - 1, connectivity=1)
+    known &= ~_hidden_small_patches(seen & ~ice, known)
     out = _codes(ice, known, like)
     out.name = "glacier"
     return out
