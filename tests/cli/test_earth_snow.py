@@ -10,7 +10,8 @@ import pytest
 import rasterio
 
 from ._earth_app import run_earth
-from ._series import outputs, polygon_file
+from ._series import SPAIN_S2, outputs, polygon_file
+from ._stac_api import s2_l1c_item, serve_stac
 
 # The Slovenian patch (14.5515-14.5645 E, 45.8660-45.8750 N) cut in two along 14.558 E, and a square 20 km away.
 WEST = [[14.5400, 45.8600], [14.5580, 45.8600], [14.5580, 45.8800], [14.5400, 45.8800], [14.5400, 45.8600]]
@@ -97,3 +98,39 @@ def test_help_explains_the_methods(capsys):
     text = capsys.readouterr().out
     for word in ("--method", "scl", "snomap", "--dem", "unknown", "snow_series"):
         assert word in text, word
+
+
+# The middle of the Spain L1C scene (Orihuela), for the STAC API search's bounding box.
+ORIHUELA = [[-0.770, 38.095], [-0.748, 38.095], [-0.748, 38.117], [-0.770, 38.117], [-0.770, 38.095]]
+
+
+@pytest.mark.slow
+def test_a_series_from_a_stac_api_search_equals_the_local_files(examples_dir, spain_series, tmp_path):
+    """The three Spain dates served as items of a STAC API on loopback (two pages, linked by ``next``), plus a
+    date outside the searched range: the run equals the run on the local files."""
+    scene = examples_dir / SPAIN_S2
+    dates = ["2019-09-18", "2019-09-28", "2019-10-08", "2020-01-15"]
+    items = [s2_l1c_item(scene, f"{d}T10:56:21Z") for d in dates]
+    aoi = polygon_file(tmp_path / "orihuela.geojson", ORIHUELA)
+    common = ["--aoi", aoi, "--no-cloud-mask"]
+    local = tmp_path / "local"
+    assert run_earth(["snow", str(spain_series), "--sensor", "sentinel-2-l1c", *common, "--out", str(local)]) == 0
+    remote = tmp_path / "remote"
+    with serve_stac(items) as (url, searches):
+        args = ["snow", url, "--collection", "sentinel-2-l1c", "--datetime", "2019-09-01/2019-10-31", *common]
+        assert run_earth([*args, "--out", str(remote)]) == 0
+    assert len(searches) == 2  # the second page was fetched through the first page's next link
+    assert searches[0]["collections"] == ["sentinel-2-l1c"]
+    assert searches[0]["bbox"] == pytest.approx([-0.770, 38.095, -0.748, 38.117])
+    stats = {name: json.loads((folder / "stats.json").read_text()) for name, folder in (("l", local), ("r", remote))}
+    assert stats["r"]["n_dates"] == 3
+    assert stats["r"] == stats["l"]
+    with rasterio.open(local / "snow_2019-10-08.tif") as a, rasterio.open(remote / "snow_2019-10-08.tif") as b:
+        assert (a.read(1) == b.read(1)).all()
+        assert a.transform == b.transform
+    tables = [pd.read_csv(folder / "snow_series.csv") for folder in (local, remote)]
+    for table in tables:
+        table["time"] = pd.to_datetime(table["time"]).dt.strftime("%Y-%m-%d")
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    item = json.loads(next((remote / "spacebridge-snow").glob("snow-*.json")).read_text())
+    assert [i["id"] for i in item["properties"]["spacebridge:lineage"]["inputs"]] == [f"S2_L1C_{d}" for d in dates[:3]]
