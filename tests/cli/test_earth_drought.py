@@ -102,3 +102,96 @@ def test_a_sensor_without_red_and_nir_is_a_capability_error(examples_dir, tmp_pa
     assert "NDVI" in err
     assert "red" in err
     assert "nir" in err
+
+
+# A temperature for every NDVI date, uniform over the patch: 285 K + month number + a year offset (2016 the
+# hottest, 2015 the coolest), on a coarser geographic grid (0.002 deg, about 160 x 220 m) around the patch.
+_YEAR_OFFSET_K = {2015: 0.0, 2016: 4.0, 2017: 2.0}
+
+
+def _temperature_k(when: pd.Timestamp) -> float:
+    return 285.0 + when.month + _YEAR_OFFSET_K[when.year]
+
+
+def _write_temperatures(ndvi_series, folder, *, to_value=_temperature_k, year_shift: int = 0):
+    folder.mkdir()
+    transform = rasterio.transform.from_origin(14.540, 45.880, 0.002, 0.002)
+    for path in sorted(ndvi_series.glob("*.tif")):
+        with rasterio.open(path) as src:
+            when = pd.Timestamp(src.tags()["ACQUISITION_DATETIME"]).tz_localize(None)
+        when = when.replace(year=when.year + year_shift) if year_shift else when
+        value = to_value(when.replace(year=when.year - year_shift))
+        profile = {"driver": "GTiff", "width": 15, "height": 12, "count": 1, "dtype": "float32",
+                   "crs": "EPSG:4326", "transform": transform, "nodata": float("nan")}  # fmt: skip
+        with rasterio.open(folder / f"bt_{when:%Y%m%dT%H%M%S}.tif", "w", **profile) as dst:
+            dst.write(np.full((1, 12, 15), value, "float32"))
+            dst.update_tags(ACQUISITION_DATETIME=f"{when:%Y-%m-%dT%H:%M:%S}Z")
+    return folder
+
+
+def _kogan_class(vhi: np.ndarray) -> np.ndarray:
+    """Kogan (2002): < 10 extreme (4), 10-20 severe (3), 20-30 moderate (2), 30-40 mild (1), >= 40 none (0)."""
+    return np.select([vhi < 10, vhi < 20, vhi < 30, vhi < 40], [4, 3, 2, 1], 0)
+
+
+@pytest.mark.slow
+def test_a_temperature_series_gives_tci_vhi_and_classes_from_vhi(ndvi_series, tmp_path, capsys):
+    temperatures = _write_temperatures(ndvi_series, tmp_path / "bt")
+    out = tmp_path / "drought"
+    args = ["drought", str(ndvi_series), "--temperature", str(temperatures), "--date", "2017-08", "--out", str(out)]
+    assert run_earth(args) == 0
+    assert "(VHI)" in capsys.readouterr().out
+    assert {"tci_2017-08.tif", "vhi_2017-08.tif", "vci_2017-08.tif", "drought_class_2017-08.tif"} <= outputs(out)
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["classes_from"] == "VHI"
+    assert stats["temperature_dates"] == 68
+    # Kogan's TCI = 100 (BTmax - BT) / (BTmax - BTmin) over the Augusts 2015-2017 (293, 297, 295 K): 2017 -> 50.
+    with rasterio.open(out / "tci_2017-08.tif") as src:
+        tci = src.read(1)
+    assert np.isfinite(tci).all()
+    np.testing.assert_allclose(tci, 50.0, atol=1e-4)
+    with rasterio.open(out / "vci_2017-08.tif") as src:
+        vci = src.read(1)
+    with rasterio.open(out / "vhi_2017-08.tif") as src:
+        vhi = src.read(1)
+    with rasterio.open(out / "drought_class_2017-08.tif") as src:
+        classes = src.read(1)
+    seen = np.isfinite(vci)
+    assert seen.sum() > 1000
+    np.testing.assert_allclose(vhi[seen], 0.5 * vci[seen] + 0.5 * 50.0, atol=1e-3)  # VHI = 0.5 VCI + 0.5 TCI
+    assert np.isnan(vhi[~seen]).all()
+    assert (classes[seen] == _kogan_class(0.5 * vci[seen] + 25.0)).all()
+    assert (classes[~seen] == 255).all()
+    table = pd.read_csv(out / "drought_series.csv", parse_dates=["time"]).set_index("time")
+    tci_mean = table["tci_mean"]
+    # The hottest year has TCI 0, the coolest 100 (December: 2015 298 K, 2016 302 K).
+    assert tci_mean["2015-08-01"] == pytest.approx(100.0)
+    assert tci_mean["2016-08-01"] == pytest.approx(0.0)
+    assert tci_mean["2015-12-01"] == pytest.approx(100.0)
+    assert tci_mean["2016-12-01"] == pytest.approx(0.0)
+    item = json.loads(next((out / "spacebridge-drought").glob("drought-*.json")).read_text())
+    lineage = item["properties"]["spacebridge:lineage"]
+    assert sum(i["role"].startswith("temperature-") for i in lineage["inputs"]) == 68
+    assert lineage["chosen"]["temperature"]["resampling"] == "bilinear"
+    assert {"tci", "vhi"} <= set(item["assets"])
+
+
+@pytest.mark.slow
+def test_temperatures_in_celsius_are_refused(ndvi_series, tmp_path, capsys):
+    celsius = _write_temperatures(ndvi_series, tmp_path / "bt", to_value=lambda t: _temperature_k(t) - 273.15)
+    out = tmp_path / "o"
+    assert run_earth(["drought", str(ndvi_series), "--temperature", str(celsius), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "Celsius" in err
+    assert "kelvin" in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.slow
+def test_temperature_dates_that_do_not_match_the_ndvi_dates(ndvi_series, tmp_path, capsys):
+    later = _write_temperatures(ndvi_series, tmp_path / "bt", year_shift=3)  # 2018-2020
+    out = tmp_path / "o"
+    assert run_earth(["drought", str(ndvi_series), "--temperature", str(later), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "do not match the NDVI dates" in err
+    assert "2018-" in err

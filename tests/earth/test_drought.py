@@ -12,6 +12,7 @@ import xarray as xr
 from spacebridge.core.errors import DataError, DegradedResultWarning, InvalidInputError
 from spacebridge.earth.drought import (
     DROUGHT_CLASSES,
+    check_kelvin,
     climatology,
     drought_classes,
     vci,
@@ -81,3 +82,15 @@ def test_slovenian_series_gives_bounded_indices_and_warns_about_three_years(seri
     aug17 = z.sel(time="2017-08-01").values
     assert np.nanmean(aug17) < 0
     assert np.nanmean(z.sel(time="2016-08-01").values) > 0
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [([15.2, 31.0], ("Celsius", "kelvin")), ([41000.0, 45000.0], ("scaled", "scale and offset"))],
+)
+def test_temperatures_must_be_kelvin(values, words):
+    with pytest.raises(InvalidInputError) as caught:
+        check_kelvin(xr.DataArray(np.array([*values, np.nan], "float32")), name="bt_k")
+    for word in words:
+        assert word in str(caught.value) + caught.value.hint
+    check_kelvin(xr.DataArray(np.array([250.0, 330.0, np.nan], "float32")))  # plausible surface temperatures

@@ -91,6 +91,14 @@ def drought(
         int, typer.Option("--min-years", min=2, help="Years of climatology below which results are flagged.")
     ] = 10,
     date: Annotated[str | None, typer.Option("--date", help="Period to map, YYYY-MM (default: the latest).")] = None,
+    temperature: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--temperature",
+            help="Brightness or land-surface temperature in kelvin: a folder or files (repeat the option), one "
+            "date each, any grid (reprojected onto the NDVI grid). Adds TCI and VHI; classes from VHI.",
+        ),
+    ] = None,
     aoi: AoiOption = None,
     sensor: SensorOption = None,
     bands: BandsOption = None,
@@ -106,11 +114,14 @@ def drought(
     Each date is an NDVI raster (single band described 'NDVI', NaN where cloudy) or a scene with red and nir
     bands. NDVI is composited per month (or season) by maximum value; each period is compared with the same period
     of the other years: z-score anomaly, Vegetation Condition Index (VCI, Kogan 1995) and drought classes (Kogan
-    2002). At least 2 years are needed; fewer than --min-years gives a warning.
+    2002). At least 2 years are needed; fewer than --min-years gives a warning. With --temperature (kelvin; the
+    same months as the NDVI dates), the Temperature Condition Index TCI = 100 (BTmax - BT) / (BTmax - BTmin) and
+    the Vegetation Health Index VHI = 0.5 VCI + 0.5 TCI (Kogan 1995, 2001) are mapped and the drought classes
+    come from VHI (< 10 extreme, 10-20 severe, 20-30 moderate, 30-40 mild; Kogan 2002).
 
     Writes into OUT: vci_<period>.tif, ndvi_anomaly_<period>.tif, drought_class_<period>.tif (0 none ... 4
-    extreme, 255 unknown), drought_series.csv/.parquet (per period and AOI polygon), drought_series.png,
-    stats.json and a STAC catalog with the lineage.
+    extreme, 255 unknown), with --temperature tci_<period>.tif and vhi_<period>.tif, drought_series.csv/.parquet
+    (per period and AOI polygon), drought_series.png, stats.json and a STAC catalog with the lineage.
 
     Example: spacebridge earth drought ndvi-folder/ --aoi fields.geojson --out drought-out
     """
@@ -118,11 +129,12 @@ def drought(
 
     series = _request(src, sensor=sensor, bands=bands, aoi=aoi, align=align, cloud_mask=cloud_mask,
                       collection=collection, datetime=datetime)  # fmt: skip
-    products = _run(run_drought, DroughtRequest(series, period=period, min_years=min_years, date=date), out, dask,
-                    workers, 10)  # fmt: skip
+    request = DroughtRequest(series, period=period, min_years=min_years, date=date,
+                             temperature=tuple(temperature or ()))  # fmt: skip
+    products = _run(run_drought, request, out, dask, workers, 11)
     s = products.statistics
     classes = ", ".join(f"{name} {km2:.3f}" for name, km2 in s["drought_km2"].items())
-    typer.echo(f"{s['period_mapped']}: {classes} km², unknown {s['unknown_km2']:.3f} km² "
+    typer.echo(f"{s['period_mapped']} ({s['classes_from']}): {classes} km², unknown {s['unknown_km2']:.3f} km² "
                f"(climatology {s['climatology_years'][0]}-{s['climatology_years'][-1]}); written to {out}")  # fmt: skip
 
 

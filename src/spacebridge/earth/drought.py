@@ -7,8 +7,11 @@ Method
 2. The per-pixel climatology of each period of the year (January, ..., or DJF, ...) over all years: mean,
    standard deviation (ddof=1), minimum, maximum and the number of years with a value.
 3. Anomaly ``z = (NDVI - mean) / std``; Vegetation Condition Index ``VCI = 100 (NDVI - min) / (max - min)``
-   (Kogan 1995); with a brightness-temperature series, ``TCI = 100 (BTmax - BT) / (BTmax - BTmin)`` and
-   ``VHI = a VCI + (1 - a) TCI`` with ``a = 0.5`` (Kogan 1995, 2001).
+   (Kogan 1995); with a brightness-temperature (or land-surface temperature) series in kelvin,
+   ``TCI = 100 (BTmax - BT) / (BTmax - BTmin)`` and ``VHI = a VCI + (1 - a) TCI`` with ``a = 0.5`` (Kogan 1995,
+   2001), BT composited per period by its maximum (clouds cool the brightness temperature, so the period's
+   warmest observation is its clear-sky value; Kogan's weekly AVHRR composites keep the BT of the maximum-NDVI
+   observation instead, which needs NDVI and BT from the same acquisitions) and its climatology built like NDVI's.
 4. Drought classes from VHI (or VCI without temperature), after Kogan (2002): < 10 extreme, 10-20 severe,
    20-30 moderate, 30-40 mild, >= 40 no drought; 255 unknown.
 
@@ -40,8 +43,10 @@ from spacebridge.core.errors import DataError, DegradedResultWarning, InvalidInp
 
 __all__ = [
     "DROUGHT_CLASSES",
+    "KELVIN_RANGE",
     "Climatology",
     "DroughtResult",
+    "check_kelvin",
     "climatology",
     "drought_classes",
     "tci",
@@ -131,6 +136,39 @@ def tci(bt_k: xr.DataArray, clim: Climatology, *, time_dim: str = "time") -> xr.
     return out
 
 
+#: Plausible brightness / land-surface temperatures in kelvin: below 150 K is not an Earth surface (Celsius values
+#: read as kelvin are below 100), above 400 K is a scaled or digital-number product.
+KELVIN_RANGE = (150.0, 400.0)
+
+
+def check_kelvin(bt_k: xr.DataArray, *, name: str = "temperature") -> None:
+    """Raise :class:`InvalidInputError` unless the finite values of ``bt_k`` lie in :data:`KELVIN_RANGE`.
+
+    Examples
+    --------
+    >>> check_kelvin(xr.DataArray([288.1, 301.5]))  # passes; 15.0 (degC read as K) would raise
+    """
+    values = np.asarray(bt_k.values, dtype="float64")
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return
+    low, high = float(finite.min()), float(finite.max())
+    if low < KELVIN_RANGE[0]:
+        raise InvalidInputError(
+            f"the {name} values range from {low:g} to {high:g} K, below {KELVIN_RANGE[0]:g} K: they look like "
+            "degrees Celsius, not kelvin",
+            hint="Give brightness or land-surface temperatures in kelvin (K = degC + 273.15)",
+            name=name, minimum=low, maximum=high, unit="K",
+        )  # fmt: skip
+    if high > KELVIN_RANGE[1]:
+        raise InvalidInputError(
+            f"the {name} values range from {low:g} to {high:g} K, above {KELVIN_RANGE[1]:g} K: they look like "
+            "scaled digital numbers, not kelvin",
+            hint="Apply the product's scale and offset first (e.g. Landsat C2 ST_B10: 0.00341802 DN + 149.0 K)",
+            name=name, minimum=low, maximum=high, unit="K",
+        )  # fmt: skip
+
+
 def vhi(vci_values: xr.DataArray, tci_values: xr.DataArray, *, weight_vci: float = 0.5) -> xr.DataArray:
     """Vegetation Health Index ``a VCI + (1 - a) TCI`` (Kogan 2001, a = 0.5)."""
     if not 0.0 <= weight_vci <= 1.0:
@@ -164,6 +202,8 @@ class DroughtResult:
     classes: xr.DataArray
     vhi: xr.DataArray | None = None
     chosen: Mapping[str, Any] = field(default_factory=dict)
+    tci: xr.DataArray | None = None
+    """Temperature Condition Index per period (with a temperature series)."""
 
 
 def vegetation_condition(
@@ -193,10 +233,12 @@ def vegetation_condition(
     anomaly = ((composites - mean) / std.where(std > 0)).astype("float32")
     anomaly.name = "ndvi_anomaly_z"
     vci_values = vci(composites, clim, time_dim=time_dim)
-    health = None
+    health = tci_values = None
     if bt_k is not None:
+        check_kelvin(bt_k, name="bt_k")
         bt_comp = bt_k.resample({time_dim: _PERIODS[period]}).max().reindex({time_dim: composites[time_dim]})
-        health = vhi(vci_values, tci(bt_comp, climatology(bt_comp, min_years=min_years), time_dim=time_dim))
+        tci_values = tci(bt_comp, climatology(bt_comp, min_years=min_years), time_dim=time_dim)
+        health = vhi(vci_values, tci_values)
     classes = drought_classes(health if health is not None else vci_values)
     chosen = {
         "period": period,
@@ -205,4 +247,4 @@ def vegetation_condition(
         "min_years": min_years,
         "classes_from": "VHI" if health is not None else "VCI",
     }
-    return DroughtResult(composites, clim, anomaly, vci_values, classes, health, chosen)
+    return DroughtResult(composites, clim, anomaly, vci_values, classes, vhi=health, chosen=chosen, tci=tci_values)

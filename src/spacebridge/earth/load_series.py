@@ -47,7 +47,15 @@ if TYPE_CHECKING:
     import xarray as xr
     from odc.geo.geobox import GeoBox
 
-__all__ = ["SceneSeries", "date_from_name", "open_raster_on", "open_series", "series_sources", "single_band_name"]
+__all__ = [
+    "SceneSeries",
+    "date_from_name",
+    "open_raster_on",
+    "open_series",
+    "open_values_on",
+    "series_sources",
+    "single_band_name",
+]
 
 log = logging.getLogger(__name__)
 
@@ -360,3 +368,35 @@ def open_raster_on(path: str, geobox: GeoBox, *, name: str, resampling: str = "b
     da = cast("xr.DataArray", rioxarray.open_rasterio(path, masked=True)).isel(band=0, drop=True).astype("float32")
     out = da.odc.reproject(geobox, resampling=resampling, dst_nodata=np.nan)
     return out.rename(name)
+
+
+def open_values_on(
+    src: Sequence[Any], geobox: GeoBox, *, name: str, role: str, resampling: str = "bilinear"
+) -> tuple[xr.DataArray, tuple[InputRef, ...]]:
+    """A series of single-band rasters of values (e.g. brightness temperature) reprojected onto ``geobox``.
+
+    Each date (from :func:`series_sources`: local files) is read with its nodata as NaN and reprojected explicitly
+    onto another series' grid (``resampling``, bilinear by default: continuous values on a coarser or another
+    grid); dates come from the tags or the file name, as for :func:`open_series`. Returns the ``(time, y, x)``
+    float32 stack sorted by date, and one :class:`InputRef` per date (roles ``<role>-1``, ``<role>-2``...).
+    """
+    import pandas as pd
+    import rasterio
+    import xarray as xr
+
+    from spacebridge.earth._load_sources import _tag_datetime
+
+    planes, times, refs = [], [], []
+    for i, entry in enumerate(src):
+        path = str(entry)
+        with rasterio.open(path) as ds:
+            found = _tag_datetime(ds.tags())
+        when = pd.Timestamp(_when(path, found.isoformat() if found else None))
+        when = when.tz_convert("UTC").tz_localize(None) if when.tzinfo else when
+        planes.append(open_raster_on(path, geobox, name=name, resampling=resampling))
+        times.append(when)
+        refs.append(InputRef(f"{role}-{i + 1}", path, Path(path).stem, when.isoformat() + "Z"))
+    order = sorted(range(len(times)), key=lambda k: times[k])
+    index = pd.DatetimeIndex([times[k] for k in order], name="time")
+    stack = xr.concat([planes[k] for k in order], dim=index, coords="minimal", compat="override")
+    return stack.rename(name), tuple(refs[k] for k in order)

@@ -3,7 +3,9 @@
 Dates are single-band NDVI rasters (band description ``NDVI``, NaN invalid) or scenes with red and nir (NDVI is
 computed, clouds masked). The analysis is :func:`spacebridge.earth.drought.vegetation_condition`. One period is
 mapped (``date``: ``YYYY-MM``; default the latest period with an observation): ``vci_<period>.tif``,
-``ndvi_anomaly_<period>.tif`` (z-score) and ``drought_class_<period>.tif`` (Kogan classes, 255 unknown); the table
+``ndvi_anomaly_<period>.tif`` (z-score) and ``drought_class_<period>.tif`` (Kogan classes, 255 unknown); with a
+temperature series (``temperature``, :mod:`spacebridge.earth.workflows.temperature`) also ``tci_<period>.tif`` and
+``vhi_<period>.tif``, the classes then coming from VHI and the table gaining the mean TCI and VHI; the table
 ``drought_series`` gives, per period and AOI polygon, the mean NDVI composite, its climatological mean, the mean
 z-score and VCI, and the km² of each drought class (equal-area), with the chart ``drought_series.png``.
 """
@@ -40,6 +42,8 @@ class DroughtRequest:
     min_years: int = 10
     date: str | None = None
     """Period to map, ``YYYY-MM`` (its first month for seasons); default the latest with an observation."""
+    temperature: tuple[str, ...] = ()
+    """Brightness or land-surface temperature rasters in kelvin (files, folders): TCI, VHI, classes from VHI."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -72,6 +76,7 @@ def _table(result: Any, zones: list[tuple[str, np.ndarray]], area_m2: np.ndarray
     months = pd.DatetimeIndex(result.composites["time"].values).month
     clim = result.climatology.mean.sel(period=list(months)).values
     z, vci, classes = result.anomaly.values, result.vci.values, result.classes.values
+    health = {} if result.vhi is None else {"tci_mean": result.tci.values, "vhi_mean": result.vhi.values}
     rows = []
     for k, t in enumerate(result.composites["time"].values):
         for name, inside in zones:
@@ -82,6 +87,8 @@ def _table(result: Any, zones: list[tuple[str, np.ndarray]], area_m2: np.ndarray
                                    "z_mean": float(np.nanmean(z[k][ok])) if np.isfinite(z[k][ok]).any() else np.nan,
                                    "vci_mean": float(np.nanmean(vci[k][ok])) if np.isfinite(vci[k][ok]).any()
                                    else np.nan}  # fmt: skip
+            for column, values in health.items():
+                row[column] = float(np.nanmean(values[k][ok])) if np.isfinite(values[k][ok]).any() else np.nan
             for code, cname, _, _ in DROUGHT_CLASSES:
                 row[f"{cname}_km2"] = float(area_m2[inside & (classes[k] == code)].sum() / 1e6)
             row["unknown_km2"] = float(area_m2[inside & (classes[k] == 255)].sum() / 1e6)
@@ -129,7 +136,14 @@ def run_drought(request: DroughtRequest, out_dir: str | Path, *, step: Callable[
     say("compositing and building the climatology")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = vegetation_condition(ndvi, valid=series.valid, period=request.period, min_years=request.min_years)
+        temperature = None
+        if request.temperature:
+            from spacebridge.earth.workflows.temperature import open_temperature
+
+            say("aligning the temperature series onto the NDVI grid")
+            temperature = open_temperature(request.temperature, series, period=request.period)
+        result = vegetation_condition(ndvi, valid=series.valid, period=request.period, min_years=request.min_years,
+                                      bt_k=None if temperature is None else temperature.bt_k)  # fmt: skip
     notes = []
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -150,11 +164,18 @@ def run_drought(request: DroughtRequest, out_dir: str | Path, *, step: Callable[
         "drought_km2": {names[c]: round(float(mapped[f"{names[c]}_km2"].sum()), 6) for c in names},
         "unknown_km2": round(float(mapped["unknown_km2"].sum()), 6), "warnings": notes,
     }  # fmt: skip
-    lineage = Lineage("earth.drought", inputs=series.inputs, parameters={**request.series.parameters(),
-                      "period": request.period, "min_years": request.min_years, "date": request.date},
-                      chosen={**result.chosen, "input": kind, "period_mapped": label,
-                              "masks": sorted({m["method"] for m in series.masks})},
-                      warnings=tuple(notes))  # fmt: skip
+    chosen = {**result.chosen, "input": kind, "period_mapped": label,
+              "masks": sorted({m["method"] for m in series.masks})}  # fmt: skip
+    if temperature is not None:
+        stats["temperature_dates"] = len(temperature.inputs)
+        stats["periods_without_temperature"] = list(temperature.missing_periods)
+        chosen["temperature"] = {"unit": "K", "onto": "the NDVI grid", "resampling": "bilinear",
+                                 "composite": "period maximum", "vhi_weight_vci": 0.5}  # fmt: skip
+    lineage = Lineage("earth.drought", inputs=series.inputs + (temperature.inputs if temperature else ()),
+                      parameters={**request.series.parameters(), "period": request.period,
+                                  "min_years": request.min_years, "date": request.date,
+                                  "temperature": list(request.temperature)},
+                      chosen=chosen, warnings=tuple(notes))  # fmt: skip
     layers = [
         Layer("vci", f"vci_{label}.tif", result.vci.isel(time=k), float("nan"), "Vegetation Condition Index 0-100 "
               "(Kogan 1995)", resampling="average"),
@@ -164,12 +185,19 @@ def run_drought(request: DroughtRequest, out_dir: str | Path, *, step: Callable[
               "drought classes (Kogan 2002): 0 none, 1 mild, 2 moderate, 3 severe, 4 extreme; 255 unknown",
               colormap=_CLASS_COLOURS),
     ]  # fmt: skip
+    if result.vhi is not None and result.tci is not None:
+        layers += [
+            Layer("tci", f"tci_{label}.tif", result.tci.isel(time=k), float("nan"),
+                  "Temperature Condition Index 0-100 (Kogan 1995)", resampling="average"),
+            Layer("vhi", f"vhi_{label}.tif", result.vhi.isel(time=k), float("nan"),
+                  "Vegetation Health Index 0-100, 0.5 VCI + 0.5 TCI (Kogan 2001)", resampling="average"),
+        ]  # fmt: skip
     when = str(np.datetime_as_string(result.composites["time"].values[k], unit="s")) + "Z"
     item = ItemSpec(f"drought-{label}", when, layers, {"title": f"Vegetation condition {label}",
                     "spacebridge:period": label})  # fmt: skip
     return write_series_products(
         out_dir, collection_id=COLLECTION_ID, collection_title="Vegetation condition and drought",
-        collection_description="NDVI anomaly, VCI and Kogan drought classes per period by spacebridge.",
+        collection_description="NDVI anomaly, VCI (TCI, VHI) and Kogan drought classes per period by spacebridge.",
         items=[item], tables={"drought_series": table}, charts={"drought_series.png": _chart(table)},
         statistics=stats, lineage=lineage, say=say,
     )  # fmt: skip
