@@ -153,20 +153,17 @@ def check_kelvin(bt_k: xr.DataArray, *, name: str = "temperature") -> None:
     if not finite.size:
         return
     low, high = float(finite.min()), float(finite.max())
-    if low < KELVIN_RANGE[0]:
-        raise InvalidInputError(
-            f"the {name} values range from {low:g} to {high:g} K, below {KELVIN_RANGE[0]:g} K: they look like "
-            "degrees Celsius, not kelvin",
-            hint="Give brightness or land-surface temperatures in kelvin (K = degC + 273.15)",
-            name=name, minimum=low, maximum=high, unit="K",
-        )  # fmt: skip
-    if high > KELVIN_RANGE[1]:
-        raise InvalidInputError(
-            f"the {name} values range from {low:g} to {high:g} K, above {KELVIN_RANGE[1]:g} K: they look like "
-            "scaled digital numbers, not kelvin",
-            hint="Apply the product's scale and offset first (e.g. Landsat C2 ST_B10: 0.00341802 DN + 149.0 K)",
-            name=name, minimum=low, maximum=high, unit="K",
-        )  # fmt: skip
+    if KELVIN_RANGE[0] <= low and high <= KELVIN_RANGE[1]:
+        return
+    celsius = low < KELVIN_RANGE[0]
+    raise InvalidInputError(
+        f"the {name} values range from {low:g} to {high:g} K, "
+        + (f"below {KELVIN_RANGE[0]:g} K: they look like degrees Celsius, not kelvin" if celsius
+           else f"above {KELVIN_RANGE[1]:g} K: they look like scaled digital numbers, not kelvin"),
+        hint="Give brightness or land-surface temperatures in kelvin (K = degC + 273.15)" if celsius
+        else "Apply the product's scale and offset first (e.g. Landsat C2 ST_B10: 0.00341802 DN + 149.0 K)",
+        name=name, minimum=low, maximum=high, unit="K",
+    )  # fmt: skip
 
 
 def vhi(vci_values: xr.DataArray, tci_values: xr.DataArray, *, weight_vci: float = 0.5) -> xr.DataArray:

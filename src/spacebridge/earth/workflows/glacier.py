@@ -93,25 +93,9 @@ def _open(request: GlacierRequest) -> tuple[Any, str]:
 
 
 def _pick(times: Any, dates: Sequence[str]) -> list[int]:
-    import pandas as pd
+    from spacebridge.earth.workflows.series import date_index
 
-    from spacebridge.core.errors import InvalidInputError
-
-    labels = pd.DatetimeIndex(times).normalize()
-    if not dates:
-        return list(range(len(labels)))
-    picked = []
-    for date in dates:
-        hits = np.flatnonzero(labels == pd.Timestamp(date).normalize())
-        if not len(hits):
-            raise InvalidInputError(
-                f"--date {date} is not a date of the series",
-                hint=f"Choose among {', '.join(t.strftime('%Y-%m-%d') for t in labels)}",
-                name="date",
-                value=date,
-            )
-        picked.append(int(hits[0]))
-    return sorted(set(picked))
+    return sorted({date_index(times, d) for d in dates}) if dates else list(range(len(times)))
 
 
 def _require_distinct(times: Any) -> None:

@@ -18,6 +18,7 @@ from spacebridge.core.errors import InvalidInputError, NoValidDataError
 
 __all__ = [
     "SeriesRequest",
+    "date_index",
     "date_label",
     "inside_mask",
     "open_for",
@@ -123,6 +124,23 @@ def require_valid(valid: Any, what: str) -> None:
             f"no valid pixel for {what}: every date is nodata, cloud or outside the AOI",
             hint="Check that the AOI overlaps the scenes and that some dates are clear",
         )
+
+
+def date_index(times: Any, date: str) -> int:
+    """Position of ``date`` (``YYYY-MM-DD``) among the series' ``times``; :class:`InvalidInputError` listing the
+    dates when it is not one of them."""
+    import pandas as pd
+
+    labels = pd.DatetimeIndex(times).normalize()
+    hits = np.flatnonzero(labels == pd.Timestamp(date).normalize())
+    if not len(hits):
+        raise InvalidInputError(
+            f"--date {date} is not a date of the series",
+            hint=f"Choose one of {', '.join(t.strftime('%Y-%m-%d') for t in labels)}",
+            name="date",
+            value=date,
+        )
+    return int(hits[0])
 
 
 def date_label(t: Any) -> str:

@@ -74,21 +74,9 @@ def _maps(series: Any, kind: str, method: str, dem: Any) -> tuple[Any, str]:
 
 
 def _pick(times: Any, date: str | None) -> int:
-    import pandas as pd
+    from spacebridge.earth.workflows.series import date_index
 
-    from spacebridge.core.errors import InvalidInputError
-
-    if date is None:
-        return len(times) - 1
-    labels = pd.DatetimeIndex(times).normalize()
-    hits = np.flatnonzero(labels == pd.Timestamp(date).normalize())
-    if not len(hits):
-        raise InvalidInputError(
-            f"--date {date} is not a date of the series",
-            hint=f"Choose one of {', '.join(t.strftime('%Y-%m-%d') for t in labels)}",
-            name="date",
-        )
-    return int(hits[0])
+    return len(times) - 1 if date is None else date_index(times, date)
 
 
 def run_snow(request: SnowRequest, out_dir: str | Path, *, step: Callable[[str], None] | None = None) -> Any:
