@@ -14,6 +14,8 @@ import pytest
 
 SPAIN_S2 = "flood-spain-2019/Spain_7370579_S2Hand.tif"
 LANDSAT8 = "sensor-crops/landsat8"
+# The middle of the Spain L1C scene (Orihuela), lon/lat ring: an AOI for STAC API searches.
+ORIHUELA = [[-0.770, 38.095], [-0.748, 38.095], [-0.748, 38.117], [-0.770, 38.117], [-0.770, 38.095]]
 
 
 @pytest.fixture(scope="session")

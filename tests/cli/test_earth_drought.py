@@ -11,7 +11,8 @@ import pytest
 import rasterio
 
 from ._earth_app import run_earth
-from ._series import SPAIN_S2, outputs, polygon_file
+from ._series import ORIHUELA, SPAIN_S2, outputs, polygon_file
+from ._stac_api import s2_l1c_item, serve_stac
 
 # A quarter of the 1 x 1 km patch near Ljubljana, and a square 20 km away from it.
 INSIDE = [[14.5515, 45.8660], [14.5580, 45.8660], [14.5580, 45.8705], [14.5515, 45.8705], [14.5515, 45.8660]]
@@ -176,22 +177,63 @@ def test_a_temperature_series_gives_tci_vhi_and_classes_from_vhi(ndvi_series, tm
     assert {"tci", "vhi"} <= set(item["assets"])
 
 
-@pytest.mark.slow
-def test_temperatures_in_celsius_are_refused(ndvi_series, tmp_path, capsys):
-    celsius = _write_temperatures(ndvi_series, tmp_path / "bt", to_value=lambda t: _temperature_k(t) - 273.15)
+@pytest.fixture
+def two_summers(ndvi_series, tmp_path):
+    """The NDVI dates of August 2015 and August 2016 only (enough for the input checks)."""
+    folder = tmp_path / "ndvi"
+    folder.mkdir()
+    for path in [*ndvi_series.glob("ndvi_201508*.tif"), *ndvi_series.glob("ndvi_201608*.tif")]:
+        (folder / path.name).symlink_to(path)
+    return folder
+
+
+def test_temperatures_in_celsius_are_refused(two_summers, tmp_path, capsys):
+    celsius = _write_temperatures(two_summers, tmp_path / "bt", to_value=lambda t: _temperature_k(t) - 273.15)
     out = tmp_path / "o"
-    assert run_earth(["drought", str(ndvi_series), "--temperature", str(celsius), "--out", str(out)]) == 2
+    assert run_earth(["drought", str(two_summers), "--temperature", str(celsius), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "Celsius" in err
     assert "kelvin" in err
     assert not out.exists() or not any(out.iterdir())
 
 
-@pytest.mark.slow
-def test_temperature_dates_that_do_not_match_the_ndvi_dates(ndvi_series, tmp_path, capsys):
-    later = _write_temperatures(ndvi_series, tmp_path / "bt", year_shift=3)  # 2018-2020
+def test_temperature_dates_that_do_not_match_the_ndvi_dates(two_summers, tmp_path, capsys):
+    later = _write_temperatures(two_summers, tmp_path / "bt", year_shift=3)  # August 2018 and 2019
     out = tmp_path / "o"
-    assert run_earth(["drought", str(ndvi_series), "--temperature", str(later), "--out", str(out)]) == 2
+    assert run_earth(["drought", str(two_summers), "--temperature", str(later), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "do not match the NDVI dates" in err
-    assert "2018-" in err
+    assert "2018-08" in err
+
+
+@pytest.mark.slow
+def test_a_series_from_a_stac_api_search_equals_the_local_files(examples_dir, tmp_path):
+    """September 2018 (the Spain L1C scene) and September 2019 (the same with its red band 10 % brighter, so
+    that VCI differs between the years) as items of a STAC API on loopback, and as local files."""
+    folder = tmp_path / "scenes"
+    folder.mkdir()
+    (folder / "S2_20180918.tif").symlink_to(examples_dir / SPAIN_S2)
+    with rasterio.open(examples_dir / SPAIN_S2) as src:
+        profile, data, descriptions = src.profile, src.read(), src.descriptions
+    data[3] = np.where(data[3] > 0, np.minimum(data[3].astype("int32") * 11 // 10, 10_000), 0).astype(data.dtype)
+    with rasterio.open(folder / "S2_20190918.tif", "w", **{**profile, "compress": "deflate"}) as dst:
+        dst.write(data)
+        dst.descriptions = descriptions
+    aoi = polygon_file(tmp_path / "orihuela.geojson", ORIHUELA)
+    common = ["--aoi", aoi, "--no-cloud-mask", "--min-years", "2"]
+    local = tmp_path / "local"
+    assert run_earth(["drought", str(folder), "--sensor", "sentinel-2-l1c", *common, "--out", str(local)]) == 0
+    items = [s2_l1c_item(folder / f"S2_{d}0918.tif", f"{d}-09-18T10:56:21Z") for d in ("2018", "2019")]
+    remote = tmp_path / "remote"
+    with serve_stac(items) as (url, searches):
+        args = ["drought", url, "--collection", "sentinel-2-l1c", "--datetime", "2018-01-01/2019-12-31", *common]
+        assert run_earth([*args, "--out", str(remote)]) == 0
+    assert len(searches) == 1
+    stats = [json.loads((f / "stats.json").read_text()) for f in (local, remote)]
+    assert stats[0] == stats[1]
+    assert sum(stats[0]["drought_km2"].values()) > 1.0  # VCI is defined: the years differ
+    for name in ("vci_2019-09.tif", "drought_class_2019-09.tif"):
+        with rasterio.open(local / name) as a, rasterio.open(remote / name) as b:
+            np.testing.assert_array_equal(a.read(1), b.read(1))
+    tables = [pd.read_csv(f / "drought_series.csv") for f in (local, remote)]
+    pd.testing.assert_frame_equal(tables[0], tables[1])

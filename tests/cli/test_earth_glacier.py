@@ -99,19 +99,22 @@ def test_no_glacier_on_a_summer_lowland_scene(landsat_years, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_area_change_equals_the_independently_measured_retreat(spain, tmp_path, capsys):
+@pytest.mark.parametrize("method", ["ratio", "ndsi"])
+def test_area_change_equals_the_independently_measured_retreat(spain, tmp_path, capsys, method):
     before, after = slice(40, 200), slice(90, 200)
     cols = slice(60, 220)
     early = _write(tmp_path / "S2_20190820.tif", spain, _ice(spain["data"], before, cols))
     late = _write(tmp_path / "S2_20210825.tif", spain, _ice(spain["data"], after, cols))
     out = tmp_path / "glacier"
-    code = run_earth(["glacier", early, late, "--sensor", "sentinel-2-l1c", "--no-cloud-mask", "--out", str(out)])
+    code = run_earth(["glacier", early, late, "--sensor", "sentinel-2-l1c", "--no-cloud-mask", "--method", method,
+                      "--out", str(out)])  # fmt: skip
     assert code == 0
     assert "change -" in capsys.readouterr().out
     assert {"glacier_2019-08-20.tif", "glacier_2021-08-25.tif", "glacier_outlines_2019-08-20.geojson",
             "glacier_outlines_2021-08-25.parquet", "glacier_series.csv", "glacier_series.png", "stats.json",
             "catalog.json"} <= outputs(out)  # fmt: skip
     stats = json.loads((out / "stats.json").read_text())
+    assert stats["method"] == method
     change = stats["change"]
     # The outlines re-measured in EASE-Grid 2.0 give the same areas, and their difference is the change.
     ease = {d: _ease_km2(out / f"glacier_outlines_{d}.geojson") for d in ("2019-08-20", "2021-08-25")}

@@ -10,7 +10,7 @@ import pytest
 import rasterio
 
 from ._earth_app import run_earth
-from ._series import SPAIN_S2, outputs, polygon_file
+from ._series import ORIHUELA, SPAIN_S2, outputs, polygon_file
 from ._stac_api import s2_l1c_item, serve_stac
 
 # The Slovenian patch (14.5515-14.5645 E, 45.8660-45.8750 N) cut in two along 14.558 E, and a square 20 km away.
@@ -98,10 +98,6 @@ def test_help_explains_the_methods(capsys):
     text = capsys.readouterr().out
     for word in ("--method", "scl", "snomap", "--dem", "unknown", "snow_series"):
         assert word in text, word
-
-
-# The middle of the Spain L1C scene (Orihuela), for the STAC API search's bounding box.
-ORIHUELA = [[-0.770, 38.095], [-0.748, 38.095], [-0.748, 38.117], [-0.770, 38.117], [-0.770, 38.095]]
 
 
 @pytest.mark.slow
