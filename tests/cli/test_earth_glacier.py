@@ -20,10 +20,12 @@ import rasterio
 from pyproj import Geod
 
 from ._earth_app import run_earth
-from ._series import LANDSAT8, SPAIN_S2, outputs
+from ._series import LANDSAT8, SPAIN_S2, outputs, polygon_file
 
 _BANDS = {1: 6000, 2: 6000, 3: 5500, 7: 4500, 11: 300, 12: 200}  # 0-based band index (B2 B3 B4 B8 B11 B12) -> DN
 _SIZE = 256
+# Inside the upper-left 256 x 256 px of the Spain scene (-0.7819 to -0.7589 E, 38.1058 to 38.1288 N).
+INSIDE_CROP = [[-0.7810, 38.1080], [-0.7600, 38.1080], [-0.7600, 38.1280], [-0.7810, 38.1280], [-0.7810, 38.1080]]
 
 
 def _write(path: Path, base: dict, data: np.ndarray, *, shift_deg: float = 0.0) -> str:
@@ -167,10 +169,15 @@ def test_a_spring_scene_with_snow_maps_more_ice_and_is_flagged(spain, tmp_path):
     spring = _write(tmp_path / "S2_20200318.tif", spain, _ice(spain["data"], slice(20, 230), slice(20, 230)))
     autumn = _write(tmp_path / "S2_20200918.tif", spain, _ice(spain["data"], slice(80, 160), slice(80, 160)))
     out = tmp_path / "glacier"
-    code = run_earth(["glacier", spring, autumn, "--sensor", "sentinel-2-l1c", "--no-cloud-mask", "--out", str(out)])
+    aoi = polygon_file(tmp_path / "aoi.geojson", INSIDE_CROP)
+    code = run_earth(["glacier", spring, autumn, "--sensor", "sentinel-2-l1c", "--no-cloud-mask", "--aoi", aoi,
+                      "--out", str(out)])  # fmt: skip
     assert code == 0
     stats = json.loads((out / "stats.json").read_text())
     assert stats["areas"]["2020-03-18"]["glacier_km2"] > 5 * stats["areas"]["2020-09-18"]["glacier_km2"]
+    # Outside the AOI is not 'unknown': the crop is clear and has data everywhere inside it.
+    assert stats["areas"]["2020-03-18"]["unknown_km2"] == 0.0
+    assert stats["change"]["unknown_km2"] == 0.0
     assert len(stats["warnings"]) == 1
     assert "2020-03-18" in stats["warnings"][0]
     assert "seasonal snow" in stats["warnings"][0]

@@ -218,8 +218,9 @@ def run_glacier(request: GlacierRequest, out_dir: str | Path, *, step: Callable[
     say("measuring the areas")
     zones = inside_mask(zones_of(request.series.aoi), gbox)
     table = _table(maps, zones, areas)
+    inside_m2 = np.where(np.logical_or.reduce([inside for _, inside in zones]), areas, 0.0)  # outside the AOI: 0
     _require_overlap(maps, labels)
-    change = glacier_area_change(maps.isel(time=0), maps.isel(time=-1), pixel_area_m2=areas)
+    change = glacier_area_change(maps.isel(time=0), maps.isel(time=-1), pixel_area_m2=inside_m2)
     vectors: dict[str, Any] = {}
     per_date = {}
     for k, label in enumerate(labels):
@@ -227,8 +228,8 @@ def run_glacier(request: GlacierRequest, out_dir: str | Path, *, step: Callable[
         outlines = polygonize(maps.isel(time=k), values={1: "glacier"}).assign(date=label)
         vectors[f"glacier_outlines_{label}.geojson"] = vectors[f"glacier_outlines_{label}.parquet"] = outlines
         plane = maps.values[k]
-        per_date[label] = {"glacier_km2": round(float(areas[plane == 1].sum() / 1e6), 6),
-                           "unknown_km2": round(float(areas[plane == UNKNOWN].sum() / 1e6), 6),
+        per_date[label] = {"glacier_km2": round(float(inside_m2[plane == 1].sum() / 1e6), 6),
+                           "unknown_km2": round(float(inside_m2[plane == UNKNOWN].sum() / 1e6), 6),
                            "outlines": len(outlines)}  # fmt: skip
     change_km2 = round(float(change["change_km2"]), 6)
     stats: dict[str, Any] = {
