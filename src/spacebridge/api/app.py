@@ -17,9 +17,15 @@ from spacebridge.service.store import Store
 from spacebridge.service.tile_cache import TileCache
 from spacebridge.web import STATIC_DIR
 
-__all__ = ["create_app", "worker_app"]
+__all__ = ["REQUEST_THREADS", "create_app", "worker_app"]
 
 log = logging.getLogger(__name__)
+
+REQUEST_THREADS = 16
+"""Threads that run the blocking parts of requests (database queries, tile renders) in one server process.
+
+AnyIO's default is 40. Queries and renders are CPU-bound and hold the GIL most of the time, so more threads than
+this only queue for it, and each needs a database connection of the store's pool (decision 0412)."""
 
 
 def create_app(
@@ -53,6 +59,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS  # this event loop's limiter
         run_queue.resume()
         try:
             yield

@@ -32,7 +32,12 @@ def _is_remote(href: str) -> bool:
 
 
 def item_out(doc: dict[str, Any], base: str) -> dict[str, Any]:
-    out = copy.deepcopy(doc)
+    """The item as served: this server's links, local asset hrefs as download URLs (``doc`` is left unchanged).
+
+    Only the parts that change are copied (links, assets): a deep copy took about 37 us an item, 0.7 ms of each
+    20-item search page (decision 0412).
+    """
+    out = dict(doc)
     cid, iid = out["collection"], out["id"]
     item_url = f"{base}/stac/collections/{_q(cid)}/items/{_q(iid)}"
     out["links"] = [
@@ -41,11 +46,17 @@ def item_out(doc: dict[str, Any], base: str) -> dict[str, Any]:
         {"rel": "collection", "href": f"{base}/stac/collections/{_q(cid)}", "type": _JSON},
         {"rel": "root", "href": f"{base}/stac", "type": _JSON},
     ]
-    for key, asset in (out.get("assets") or {}).items():
-        href = asset.get("href", "")
-        if href and not _is_remote(href):
-            asset["href"] = f"{item_url}/assets/{_q(key)}"
+    assets = out.get("assets")
+    if assets:
+        out["assets"] = {key: _served_asset(key, asset, item_url) for key, asset in assets.items()}
     return out
+
+
+def _served_asset(key: str, asset: dict[str, Any], item_url: str) -> dict[str, Any]:
+    href = asset.get("href", "")
+    if not href or _is_remote(href):
+        return asset
+    return {**asset, "href": f"{item_url}/assets/{_q(key)}"}
 
 
 def collection_out(doc: dict[str, Any], base: str) -> dict[str, Any]:

@@ -66,13 +66,26 @@ class Store:
         First wait between retries in seconds; doubled at each retry.
     busy_timeout_s
         How long one attempt waits for a lock (SQLite) or a connection (PostgreSQL) before it counts as failed.
+    pool_size
+        Database connections kept open, and as many more opened for bursts. It should cover the threads that use
+        the store at once (the API's request threads, :data:`spacebridge.api.app.REQUEST_THREADS`, plus the run
+        threads): a connection beyond ``pool_size`` is closed after each use, and under load reopening them
+        (file open and pragmas on SQLite, a new server process on PostgreSQL) cost more than the queries.
     """
 
-    def __init__(self, url: str, *, retries: int = 4, retry_wait_s: float = 0.1, busy_timeout_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        retries: int = 4,
+        retry_wait_s: float = 0.1,
+        busy_timeout_s: float = 2.0,
+        pool_size: int = 20,
+    ) -> None:
         self.url = url
         self.retries = retries
         self.retry_wait_s = retry_wait_s
-        self.engine = _make_engine(url, busy_timeout_s)
+        self.engine = _make_engine(url, busy_timeout_s, pool_size)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
@@ -198,17 +211,25 @@ class Store:
         self.transact(revoke)
 
 
-def _make_engine(url: str, busy_timeout_s: float) -> Engine:
+def _make_engine(url: str, busy_timeout_s: float, pool_size: int) -> Engine:
     if url.startswith("sqlite"):
+        pool: dict[str, Any] = {}
         if url.startswith("sqlite:///") and url != "sqlite://" and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
+            pool = {"pool_size": pool_size, "max_overflow": pool_size}  # a file: QueuePool (memory: one connection)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql"):
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": max(1, round(busy_timeout_s))})
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            connect_args={"connect_timeout": max(1, round(busy_timeout_s))},
+        )
     raise ConfigurationError(
         f"database URL {url!r} is not SQLite nor PostgreSQL",
         hint="Use sqlite:///path/to/file.sqlite or postgresql://user@host:port/dbname",
