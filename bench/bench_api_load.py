@@ -374,10 +374,15 @@ def main() -> int:
         }
     checked = [key for key in runs if key[1] == "aiohttp"] or list(runs)
     best = min(checked, key=lambda key: runs[key]["tile_p50_ms"])
-    if len(checked) > 1:
-        figures[f"tile_p50 workers={checked[0][0]} / workers={best[0]}"] = round(
-            runs[checked[0]]["tile_p50_ms"] / runs[best]["tile_p50_ms"], 2
+    for key in checked[1:]:
+        figures[f"tile_p50 workers={checked[0][0]} / workers={key[0]}"] = round(
+            runs[checked[0]]["tile_p50_ms"] / runs[key]["tile_p50_ms"], 2
         )
+    if {"httpx", "aiohttp"} <= set(clients):
+        for n in counts:
+            figures[f"tile_p50 workers={n}: httpx client / aiohttp client"] = round(
+                runs[(n, "httpx")]["tile_p50_ms"] / runs[(n, "aiohttp")]["tile_p50_ms"], 2
+            )
     label = f"tile p50 under load (service, --workers {best[0]}, {best[1]} client)"
     ours = Measurement(label, runs[best]["tile_p50_ms"] / 1000, 0.0)
     baseline = Measurement("raw rio-tiler tile p50", raw_p50 / 1000, 0.0)
