@@ -3,9 +3,13 @@
 Areas are never computed from degrees or from a projected CRS's nominal resolution (UTM is conformal, not
 equal-area: its scale factor changes areas by up to about 0.1 % inside a zone, geographic grids by cos(latitude)).
 Each pixel's corners are projected to a Lambert azimuthal equal-area CRS centred on the grid
-(:func:`spacebridge.core.geo.equal_area_crs`) and the quadrilateral's area is taken (shoelace formula). On large
-grids the corners are projected on a coarser lattice and each coarse cell's mean pixel area is repeated, which
-is exact to well under 0.01 % for the smoothly varying areas of real grids.
+(:func:`spacebridge.core.geo.equal_area_crs`) and the quadrilateral's area is taken (shoelace formula). On grids of
+more than a million pixels the corners are projected on a coarser lattice (about 65 000 cells) and each coarse
+cell's mean pixel area is repeated: each cell's total is exact, a single pixel's area is off by the area's change
+across half a cell. Measured on the Spain chip's geographic grid (0.0001 degree pixels at 40 N, the worst case:
+areas change with the latitude) with 16 px cells: at most 9e-6 per pixel and 4e-8 on the sum over 1000 x 1000 px;
+projected grids (UTM's scale factor changes by about 1e-4 per 100 km) are closer still. Projecting every corner
+of a 10980 x 10980 px tile costs seconds; the lattice costs milliseconds.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from spacebridge.core.geo import equal_area_crs
 __all__ = ["geobox_of", "pixel_areas_m2", "pixel_size_m"]
 
 _EXACT_LIMIT_PX = 1_000_000
+_COARSE_CELLS = 65_536
 
 
 def geobox_of(da: xr.DataArray | xr.Dataset) -> GeoBox:
@@ -48,7 +53,7 @@ def pixel_areas_m2(gbox: GeoBox) -> np.ndarray:
     from pyproj import Transformer
 
     ny, nx = gbox.shape
-    step = 1 if ny * nx <= _EXACT_LIMIT_PX else int(np.ceil(np.sqrt(ny * nx / _EXACT_LIMIT_PX)))
+    step = 1 if ny * nx <= _EXACT_LIMIT_PX else int(np.ceil(np.sqrt(ny * nx / _COARSE_CELLS)))
     rows = np.arange(0, ny + step, step).clip(max=ny)
     cols = np.arange(0, nx + step, step).clip(max=nx)
     rows, cols = np.unique(rows), np.unique(cols)

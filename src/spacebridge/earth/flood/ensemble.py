@@ -89,7 +89,8 @@ def ensemble_vote(
     known = n_valid > 0
     water = xr.where(known, (2 * n_water.astype(np.int16) > n_valid).astype(np.uint8), np.uint8(UNKNOWN))
     mean = (total / n_valid.where(known)) * 100.0
-    likelihood = xr.where(known, np.round(mean.fillna(0.0)), UNKNOWN).astype(np.uint8)
+    # DataArray.round stays lazy on dask arrays (np.round would compute the whole array here)
+    likelihood = xr.where(known, mean.fillna(0.0).round(), UNKNOWN).astype(np.uint8)
     return (
         water.astype(np.uint8).rename("water"),
         likelihood.rename("likelihood"),

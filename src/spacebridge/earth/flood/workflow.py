@@ -21,6 +21,7 @@ from typing import Any
 
 from spacebridge.core.errors import GridMismatchError, MalformedInputError
 from spacebridge.core.provenance import Lineage
+from spacebridge.earth.flood._memory import trim_memory
 from spacebridge.earth.flood.pipeline import map_flood
 from spacebridge.earth.flood.products import FloodProducts, write_flood_products
 from spacebridge.earth.flood.result import FloodParams, OpticalInput, SarInput
@@ -204,6 +205,7 @@ def run_flood(
         reference_water=reference,
         params=request.params,
     ).compute()  # in memory now; the inputs' memory is released before the products are written
+    trim_memory()  # the lazy result (and the float16 variables it kept) is gone only now
     inputs = tuple(s.input_ref(role) for role, s in scenes.items())
     if request.reference_water:
         from spacebridge.core.provenance import InputRef

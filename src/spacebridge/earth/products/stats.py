@@ -87,12 +87,19 @@ def _block_sums(
     sub = gbox[y0:y1, x0:x1]
     areas = pixel_areas_m2(sub)
     out = np.zeros((1 + len(zones), len(values)), dtype=np.float64)
-    insides = [np.ones(block.shape, bool)] + [
+    insides = [None] + [
         ~geometry_mask([g], out_shape=sub.shape, transform=sub.transform, all_touched=False) for g in zones
     ]
+    small = block.dtype.kind in "bu" and block.dtype.itemsize <= 2  # bool, uint8, uint16: one bincount
     for i, inside in enumerate(insides):
+        if small:
+            codes = block if inside is None else block[inside]
+            weights = areas if inside is None else areas[inside]
+            sums = np.bincount(codes.ravel(), weights=weights.ravel(), minlength=1 << (8 * block.dtype.itemsize))
+            out[i] = [sums[v] if 0 <= v < sums.size else 0.0 for v in values]
+            continue
         for j, value in enumerate(values):
-            out[i, j] = areas[inside & (block == value)].sum()
+            out[i, j] = areas[(block == value) if inside is None else inside & (block == value)].sum()
     return out[None, None]
 
 
