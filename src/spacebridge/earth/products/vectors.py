@@ -55,8 +55,9 @@ def _label_areas_m2(labels: np.ndarray, n_labels: int, gbox: Any) -> np.ndarray:
     areas = np.zeros(n_labels, np.float64)
     for top in range(0, labels.shape[0], _BLOCK_ROWS):
         block = labels[top : top + _BLOCK_ROWS]
+        labelled = block > 0  # label 0 (not traced) needs no area
         pixel = pixel_areas_m2(gbox[top : top + block.shape[0], :])
-        areas += np.bincount(block.ravel(), weights=pixel.ravel(), minlength=n_labels)
+        areas += np.bincount(block[labelled], weights=pixel[labelled], minlength=n_labels)
     return areas
 
 
