@@ -1,12 +1,21 @@
 """Polygons from class rasters: valid geometries, equal-area areas, GeoJSON (RFC 7946) and GeoParquet files.
 
-Each polygon is one 4-connected patch of a class (OpenCV's connected components label the patches, so that every
-patch is exactly one polygon). ``rasterio.features.shapes`` traces the pixel edges of the labels; geometries that
-are not valid (rare, e.g. a hole touching its shell along an edge) are repaired with ``shapely.make_valid``. A
-patch's area is the sum of its pixels' areas in an equal-area CRS (:func:`spacebridge.earth.areas.pixel_areas_m2`,
-block by block), which is the area of its pixel-edge polygon. Polygons are written in WGS 84 longitude/latitude
-with counter-clockwise shells, as RFC 7946 requires for GeoJSON (GEOS writes the geometries: ten times faster than
-GDAL's GeoJSON driver), and as GeoParquet. Files are written atomically.
+Each polygon is one 4-connected patch of one class: ``rasterio.features.shapes`` (GDAL's polygonizer) traces the
+pixel edges of the class raster itself with 4-connectivity, which gives exactly one polygon per patch (holes for
+the patches of other values inside it). Geometries that are not valid (rare, e.g. a hole touching its shell along
+an edge) are repaired with ``shapely.make_valid``. A patch's area is its polygon's area in the Lambert azimuthal
+equal-area CRS of the grid (:func:`spacebridge.earth.products.stats.equal_area_crs_for`, the CRS of the area
+statistics): the edges are first split into segments of at most ``_SEGMENT_PX`` pixels, so that an edge that is
+straight in the grid's CRS stays close to straight once projected, then the vertices are projected. Against the
+sum of each patch's exact pixel areas (79 000 patches of a 4096 x 4096 px geographic grid at 40 N, the worst case:
+parallels are curved in the equal-area CRS) the areas differ by at most 3e-6 and by 5e-8 in total.
+Polygons are written in WGS 84 longitude/latitude with counter-clockwise shells, as RFC 7946 requires for GeoJSON
+(GEOS writes the geometries: ten times faster than GDAL's GeoJSON driver), and as GeoParquet. Files are written
+atomically.
+
+The class raster is traced as it is (uint8 for every spacebridge class map): no label image is made, which keeps
+the tracing's memory to about two bytes per pixel on top of the raster (a 10980 x 10980 px tile's int32 label
+image alone was 482 MB).
 """
 
 from __future__ import annotations
@@ -23,46 +32,16 @@ from spacebridge.core.atomic import atomic_path
 
 __all__ = ["polygonize", "write_vectors"]
 
-_BLOCK_ROWS = 1024
 _BATCH_VERTICES = 1 << 20
+_GEOJSON_BATCH = 10_000
+_SEGMENT_PX = 32
+"""Longest edge segment, in pixels, before the vertices are projected to the equal-area CRS."""
+_TRACEABLE = {np.dtype(t) for t in ("uint8", "uint16", "int16", "int32", "float32")}
+"""Data types ``rasterio.features.shapes`` traces; other integer rasters are traced as int32."""
 
 
-def _labels(data: np.ndarray, values: Mapping[int, str]) -> tuple[np.ndarray, np.ndarray]:
-    """4-connected patches of each value: an int32 label image and the value of each label (index 0 unused)."""
-    import cv2
-
-    labels: np.ndarray | None = None
-    label_values = [0]
-    for value in values:
-        mask = (data == value).view(np.uint8)
-        if not mask.any():  # a class absent from the raster: no full-size label image for it
-            continue
-        n, lab = cv2.connectedComponents(mask, connectivity=4, ltype=cv2.CV_32S)
-        del mask
-        if n <= 1:
-            continue
-        if labels is None:
-            labels = lab  # the first class present: its labels as they are
-        else:
-            np.add(lab, len(label_values) - 1, out=labels, where=lab > 0)
-        label_values.extend([value] * (n - 1))
-    return (np.zeros(data.shape, np.int32) if labels is None else labels), np.asarray(label_values)
-
-
-def _label_areas_m2(labels: np.ndarray, n_labels: int, gbox: Any) -> np.ndarray:
-    from spacebridge.earth.areas import pixel_areas_m2
-
-    areas = np.zeros(n_labels, np.float64)
-    for top in range(0, labels.shape[0], _BLOCK_ROWS):
-        block = labels[top : top + _BLOCK_ROWS]
-        labelled = block > 0  # label 0 (not traced) needs no area
-        pixel = pixel_areas_m2(gbox[top : top + block.shape[0], :])
-        areas += np.bincount(block[labelled], weights=pixel[labelled], minlength=n_labels)
-    return areas
-
-
-def _trace(labels: np.ndarray, *, transform: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel-edge polygons of the labels > 0 (``rasterio.features.shapes``): label ids and shapely Polygons.
+def _trace(data: np.ndarray, mask: np.ndarray, *, transform: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-edge polygons of the 4-connected patches where ``mask``: their values and shapely Polygons.
 
     The rings are gathered into flat coordinate arrays, batch by batch, and the polygons built at once with
     ``shapely.from_ragged_array`` (the same coordinates as ``shapely.geometry.shape`` gives, an order of magnitude
@@ -71,13 +50,13 @@ def _trace(labels: np.ndarray, *, transform: Any) -> tuple[np.ndarray, np.ndarra
     import shapely
     from rasterio.features import shapes
 
-    ids: list[int] = []
+    values: list[float] = []
     chunks: list[np.ndarray] = []
     ring_sizes: list[int] = []
     rings_per_polygon: list[int] = []
     batch: list[tuple[float, float]] = []
-    for geom, label in shapes(labels, mask=labels > 0, transform=transform, connectivity=4):
-        ids.append(int(label))
+    for geom, value in shapes(data, mask=mask, transform=transform, connectivity=4):
+        values.append(value)
         rings = geom["coordinates"]
         rings_per_polygon.append(len(rings))
         for ring in rings:
@@ -86,14 +65,32 @@ def _trace(labels: np.ndarray, *, transform: Any) -> tuple[np.ndarray, np.ndarra
         if len(batch) >= _BATCH_VERTICES:
             chunks.append(np.asarray(batch, dtype=np.float64))
             batch = []
-    if not ids:
+    if not values:
         return np.zeros(0, np.int64), np.zeros(0, dtype=object)
     chunks.append(np.asarray(batch, dtype=np.float64).reshape(-1, 2))
     coords = np.concatenate(chunks)
     ring_offsets = np.concatenate([[0], np.cumsum(ring_sizes)])
     polygon_offsets = np.concatenate([[0], np.cumsum(rings_per_polygon)])
     geometry = shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, (ring_offsets, polygon_offsets))
-    return np.asarray(ids, dtype=np.int64), np.asarray(geometry, dtype=object)
+    return np.asarray(values, dtype=np.int64), np.asarray(geometry, dtype=object)
+
+
+def _areas_m2(geometry: np.ndarray, gbox: Any) -> np.ndarray:
+    """Areas of polygons given in the grid's CRS, in m², in the grid's equal-area CRS (edges densified first)."""
+    import shapely
+    from pyproj import Transformer
+
+    from spacebridge.earth.products.stats import equal_area_crs_for
+
+    if not len(geometry):
+        return np.zeros(0, np.float64)
+    step = _SEGMENT_PX * min(abs(gbox.affine.a), abs(gbox.affine.e))
+    dense = shapely.segmentize(geometry, max_segment_length=step)
+    xy = shapely.get_coordinates(dense)
+    to_equal_area = Transformer.from_crs(gbox.crs.to_wkt(), equal_area_crs_for(gbox), always_xy=True)
+    x, y = to_equal_area.transform(xy[:, 0], xy[:, 1])
+    projected = shapely.set_coordinates(dense, np.column_stack([x, y]))
+    return np.asarray(shapely.area(projected), dtype=np.float64)
 
 
 def polygonize(raster: xr.DataArray, *, values: Mapping[int, str]) -> Any:
@@ -119,17 +116,26 @@ def polygonize(raster: xr.DataArray, *, values: Mapping[int, str]) -> Any:
 
     gbox = geobox_of(raster)
     crs: Any = gbox.crs
-    labels, label_values = _labels(np.asarray(raster.values), values)
-    areas = _label_areas_m2(labels, len(label_values), gbox)
-    ids, geometry = _trace(labels, transform=gbox.transform)
+    data = np.asarray(raster.values)
+    if data.dtype not in _TRACEABLE:
+        data = data.astype(np.int32)
+    wanted = np.asarray(list(values), dtype=data.dtype)
+    if data.dtype.kind == "u" and data.dtype.itemsize <= 2:  # a lookup table: one pass, no sorting
+        table = np.zeros(1 << (8 * data.dtype.itemsize), bool)
+        table[wanted] = True
+        mask = table[data]
+    else:
+        mask = np.isin(data, wanted)
+    found, geometry = _trace(data, mask, transform=gbox.transform)
+    del mask
     invalid = ~shapely.is_valid(geometry) if len(geometry) else np.zeros(0, bool)
     if invalid.any():
         geometry[invalid] = shapely.make_valid(geometry[invalid])
     gdf = gpd.GeoDataFrame(
         {
-            "value": label_values[ids].astype(int) if len(ids) else np.zeros(0, int),
-            "class": [values[int(v)] for v in label_values[ids]],
-            "area_m2": np.round(areas[ids], 2),
+            "value": found.astype(int),
+            "class": [values[int(v)] for v in found],
+            "area_m2": np.round(_areas_m2(geometry, gbox), 2),
         },
         geometry=geometry,
         crs=crs.to_wkt(),
@@ -138,21 +144,27 @@ def polygonize(raster: xr.DataArray, *, values: Mapping[int, str]) -> Any:
 
 
 def _write_geojson(gdf: Any, path: Path) -> None:
-    """RFC 7946 FeatureCollection: WGS 84, exterior rings counter-clockwise; GEOS writes the geometries (fast)."""
+    """RFC 7946 FeatureCollection: WGS 84, exterior rings counter-clockwise; GEOS writes the geometries (fast).
+
+    Features are converted and written ``_GEOJSON_BATCH`` at a time, so that the text of a large layer (200 MB for
+    the 80 000 polygons of a Sentinel-2 tile) is never held in memory at once.
+    """
     import json
 
     import shapely
 
     wgs84 = gdf.to_crs("EPSG:4326")
-    geoms = shapely.orient_polygons(np.asarray(wgs84.geometry.values), exterior_cw=False)
-    texts = shapely.to_geojson(geoms)
+    geoms = np.asarray(wgs84.geometry.values)
     columns = [c for c in wgs84.columns if c != wgs84.geometry.name]
     records = wgs84[columns].to_dict("records")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write('{"type": "FeatureCollection", "features": [')
-        for i, (props, geom) in enumerate(zip(records, texts, strict=True)):
-            fh.write(("," if i else "") + '\n{"type": "Feature", "properties": ')
-            fh.write(json.dumps(props, default=float) + ', "geometry": ' + str(geom) + "}")
+        for start in range(0, len(records), _GEOJSON_BATCH):
+            part = shapely.orient_polygons(geoms[start : start + _GEOJSON_BATCH], exterior_cw=False)
+            texts = shapely.to_geojson(part)
+            for i, (props, geom) in enumerate(zip(records[start : start + _GEOJSON_BATCH], texts, strict=True)):
+                fh.write(("," if start + i else "") + '\n{"type": "Feature", "properties": ')
+                fh.write(json.dumps(props, default=float) + ', "geometry": ' + str(geom) + "}")
         fh.write("\n]}\n")
 
 
