@@ -18,10 +18,12 @@ Ours runs first, so that the baseline's memory does not inflate our peak; GDAL's
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -92,9 +94,8 @@ def build_stack(folder: Path) -> list[tuple[pd.Timestamp, Path, Path]]:
 
 def _to_reflectance(dn: np.ndarray) -> np.ndarray:
     """uint16 DN x 10^4 to float32 reflectance, NaN for the nodata value 0 (what the loader does)."""
-    out = dn.astype("float32")
-    out *= np.float32(1e-4)
-    out[dn == 0] = np.nan
+    out = np.multiply(dn, np.float32(1e-4), dtype="float32")  # cast and scale in one pass
+    np.copyto(out, np.float32(np.nan), where=dn == 0)
     return out
 
 
@@ -113,24 +114,56 @@ def open_stack(files: list[tuple[pd.Timestamp, Path, Path]]) -> tuple[xr.Dataset
 
 
 class _RawTarget:
-    """A C-ordered float32 file written with ``os.pwrite``: a sink that keeps nothing in this process's memory."""
+    """A float32 file of whole tiles, written with direct I/O: a sink that keeps nothing in this process's memory.
 
-    def __init__(self, path: Path, shape: tuple[int, ...]) -> None:
-        self.path, self.shape = path, shape
-        self.fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_TRUNC)
-        os.ftruncate(self.fd, int(np.prod(shape)) * 4)
+    Each (date, tile row, tile column) tile of ``tile`` x ``tile`` px is stored contiguously at its own offset
+    (like a tiled GeoTIFF or a Zarr store without codec; edge tiles padded), so a block costs one system call.
+    The file is opened with ``O_DIRECT`` where the file system allows it: the bytes go to the disk without being
+    copied into the page cache, which otherwise costs the writing thread about 1.5 CPU-seconds per GB here.
+    """
+
+    _local = threading.local()
+
+    def __init__(self, path: Path, shape: tuple[int, ...], tile: int) -> None:
+        self.path, self.shape, self.tile = path, shape, tile
+        _, ny, nx = shape
+        self.tiles = (-(-ny // tile), -(-nx // tile))
+        flags = os.O_CREAT | os.O_RDWR | os.O_TRUNC
+        try:
+            self.fd = os.open(path, flags | getattr(os, "O_DIRECT", 0))
+            self.direct = hasattr(os, "O_DIRECT")
+        except OSError:  # e.g. tmpfs
+            self.fd, self.direct = os.open(path, flags), False
+        os.ftruncate(self.fd, shape[0] * self.tiles[0] * self.tiles[1] * tile * tile * 4)
+
+    def _buffer(self) -> np.ndarray:
+        """This thread's page-aligned tile buffer (direct I/O needs aligned memory; reused, so never refaulted)."""
+        buf = getattr(self._local, "buf", None)
+        if buf is None or buf.shape != (self.tile, self.tile):
+            self._local.mm = mmap.mmap(-1, self.tile * self.tile * 4)
+            buf = self._local.buf = np.frombuffer(self._local.mm, dtype="float32").reshape(self.tile, self.tile)
+        return buf
+
+    def _offset(self, t: int, ty: int, tx: int) -> int:
+        return ((t * self.tiles[0] + ty) * self.tiles[1] + tx) * self.tile * self.tile * 4
 
     def __setitem__(self, key: tuple[slice, ...], value: np.ndarray) -> None:
         t0, y0, x0 = (k.start or 0 for k in key)
-        block = np.ascontiguousarray(value, dtype="float32")
-        _, ny, nx = self.shape
-        for t in range(block.shape[0]):
-            for y in range(block.shape[1]):
-                offset = (((t0 + t) * ny + y0 + y) * nx + x0) * 4
-                os.pwrite(self.fd, block[t, y].tobytes(), offset)
+        _, h, w = value.shape
+        if y0 % self.tile or x0 % self.tile or h > self.tile or w > self.tile:
+            raise ValueError(f"block at {(y0, x0)} of {(h, w)} px is not one {self.tile} px tile")
+        buf = self._buffer()
+        for t in range(value.shape[0]):
+            if (h, w) != (self.tile, self.tile):
+                buf.fill(0)
+            buf[:h, :w] = value[t]
+            os.pwrite(self.fd, buf.data, self._offset(t0 + t, y0 // self.tile, x0 // self.tile))
 
     def read(self, t: slice) -> np.ndarray:
-        return np.memmap(self.path, dtype="float32", mode="r", shape=self.shape)[t].copy()
+        nt, ny, nx = self.shape
+        (tny, tnx), n = self.tiles, self.tile
+        raw = np.memmap(self.path, dtype="float32", mode="r", shape=(nt, tny, tnx, n, n))[t]
+        return np.ascontiguousarray(raw.transpose(0, 1, 3, 2, 4)).reshape(-1, tny * n, tnx * n)[:, :ny, :nx]
 
 
 def _store(ds: xr.Dataset, folder: Path) -> dict[str, _RawTarget]:
@@ -138,7 +171,7 @@ def _store(ds: xr.Dataset, folder: Path) -> dict[str, _RawTarget]:
     import dask.array as dsa
 
     folder.mkdir(exist_ok=True)
-    targets = {str(n): _RawTarget(folder / f"{n}.f32", da.shape) for n, da in ds.data_vars.items()}
+    targets = {str(n): _RawTarget(folder / f"{n}.f32", da.shape, CHUNK) for n, da in ds.data_vars.items()}
     sources = [ds[n].transpose("time", ...).data.astype("float32") for n in targets]
     try:
         dsa.store(sources, list(targets.values()), lock=False)
@@ -179,9 +212,11 @@ def main() -> None:
         with dask.config.set(scheduler="threads", num_workers=WORKERS):
             ours_m, ours_cpu = _with_cpu(lambda: measure("earth.composite.median_composite", ours)[0])
             base_m, base_cpu = _with_cpu(lambda: measure("xarray resample().median()", baseline)[0])
-        a = outputs["ours"]["B4"].read(slice(0, 2))
-        b = outputs["baseline"]["B4"].read(slice(0, 2))
-        identical = bool(np.allclose(a, b, equal_nan=True, rtol=1e-6))
+        identical = all(
+            np.array_equal(outputs["ours"][band].read(slice(t, t + 1)), outputs["baseline"][band].read(slice(t, t + 1)),
+                           equal_nan=True)
+            for band in BANDS for t in range(N_DATES // 2)
+        )  # fmt: skip
         per_core = n_pixels / ours_m.seconds / WORKERS / 1e6
         per_cpu_s = n_pixels / ours_cpu / 1e6
         figures = {

@@ -45,6 +45,28 @@ def test_median_equals_numpy_nanmedian(values):
         np.testing.assert_allclose(comp[g], expected, rtol=1e-6, equal_nan=True)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    arrays(np.float32, (22, 2, 3), elements=st.one_of(st.just(np.nan), st.floats(-1e4, 1e4, width=32))),
+    arrays(np.bool_, (22, 2, 3)),
+)
+def test_median_with_a_mask_equals_nanmedian_for_every_period_length(values, valid):
+    # Periods of 1, 2, 3, 16 dates: the single-date, two-date, sorting-network and full-sort paths.
+    days = [3, 40, 41, 70, 71, 72] + [100 + d for d in range(16)]
+    times = pd.Timestamp("2024-01-01") + pd.to_timedelta(days, unit="D")
+    arr = xr.DataArray(values, dims=("time", "y", "x"), coords={"time": times}, name="b")
+    lazy = arr.chunk({"time": 5, "y": 1, "x": 2})
+    comp = median_composite(lazy, valid=xr.DataArray(valid, dims=arr.dims), period="1MS").data["b"].values
+    _, groups = period_groups(times, "1MS")
+    assert [int((groups == g).sum()) for g in range(comp.shape[0])] == [1, 2, 3, 16]
+    masked = np.where(valid, values, np.float32(np.nan))
+    for g in range(comp.shape[0]):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+            expected = np.nanmedian(masked[groups == g], axis=0)
+        np.testing.assert_array_equal(comp[g], expected)
+
+
 def test_monthly_median_on_the_slovenian_series_is_lazy_and_masked(ndvi_series):
     ndvi, valid = ndvi_series
     lazy = ndvi.chunk({"time": 10, "y": 50, "x": 50})

@@ -87,16 +87,19 @@ def _prepare(data: xr.Dataset | xr.DataArray, time_dim: str) -> xr.Dataset:
     return ds
 
 
-def _sorted_planes(planes: list[np.ndarray]) -> list[np.ndarray]:
-    """Sort k planes pixel-wise (odd-even transposition network: k rounds of min/max on whole planes)."""
-    out = list(planes)
-    k = len(out)
+def _sort_network(planes: np.ndarray) -> None:
+    """Sort the k planes of ``planes`` (k, y, x) pixel-wise in place: odd-even transposition network.
+
+    k rounds of whole-plane ``minimum``/``maximum`` into the planes themselves and one scratch plane (no
+    allocation per comparison).
+    """
+    k = planes.shape[0]
+    scratch = np.empty_like(planes[0])
     for rnd in range(k):
         for i in range(rnd % 2, k - 1, 2):
-            lo = np.minimum(out[i], out[i + 1])
-            out[i + 1] = np.maximum(out[i], out[i + 1])
-            out[i] = lo
-    return out
+            np.minimum(planes[i], planes[i + 1], out=scratch)
+            np.maximum(planes[i], planes[i + 1], out=planes[i + 1])
+            planes[i] = scratch
 
 
 _NETWORK_MAX = 12
@@ -104,36 +107,65 @@ _NETWORK_MAX = 12
 
 
 def _median_kernel(*blocks: np.ndarray, k: int, has_valid: bool) -> np.ndarray:
-    """Median of k date planes (NaN or ``valid=False`` excluded); blocks = k data planes [+ k valid planes]."""
+    """Median of k date planes (NaN or ``valid=False`` excluded); blocks = k data planes [+ k valid planes].
+
+    Every step writes into preallocated planes (``out=``/``copyto``): the kernel is memory-bound, and a
+    temporary per operation costs as much as the operation.
+    """
     shape = blocks[0].shape[-2:]
-    planes = []
+    if k == 2:
+        return _median2(*blocks, has_valid=has_valid, shape=shape)
+    planes = np.empty((k, *shape), dtype="float32")
     n = np.zeros(shape, dtype="uint8" if k < 255 else "uint16")
+    ok = np.empty(shape, dtype=bool)
     for i in range(k):
         p = np.asarray(blocks[i], dtype="float32").reshape(shape)
-        ok = p == p  # not NaN
+        np.equal(p, p, out=ok)  # not NaN
         if has_valid:
             ok &= np.asarray(blocks[k + i], dtype=bool).reshape(shape)
         n += ok
-        planes.append(np.where(ok, p, np.float32(np.inf)))
+        planes[i].fill(np.inf)
+        np.copyto(planes[i], p, where=ok)
     if k == 1:
         med = planes[0]
-    elif k == 2:
-        a, b = planes
-        med = np.where(n == 2, np.float32(0.5) * (a + b), np.minimum(a, b))
     else:
-        ordered = (
-            _sorted_planes(planes)
-            if k <= _NETWORK_MAX
-            else list(np.sort(np.stack(planes, axis=-1), axis=-1).transpose(2, 0, 1))
-        )
-        lo_idx, hi_idx = (n.astype("int16") - 1) // 2, n // 2
-        lo, hi = ordered[0].copy(), ordered[0].copy()
-        for j in range(1, k):
-            np.copyto(lo, ordered[j], where=lo_idx == j)
-            np.copyto(hi, ordered[j], where=hi_idx == j)
-        med = np.where(n % 2 == 1, lo, np.float32(0.5) * (lo + hi))
-    med = np.where(n == 0, np.float32(np.nan), med)
-    return med.astype("float32", copy=False)[np.newaxis]
+        if k <= _NETWORK_MAX:
+            _sort_network(planes)
+            ordered, axis = planes, 0
+        else:
+            ordered, axis = np.sort(np.ascontiguousarray(np.moveaxis(planes, 0, -1)), axis=-1), -1
+        half = n // 2
+        hi = np.take_along_axis(ordered, np.expand_dims(half, axis), axis=axis).reshape(shape)
+        odd = (n & 1).astype(bool)  # odd counts: the median is ``hi``
+        lo_idx = np.minimum(half - 1, half)  # lower middle of an even count (n == 0 wraps to 0, masked below)
+        med = np.take_along_axis(ordered, np.expand_dims(lo_idx, axis), axis=axis).reshape(shape)
+        med += hi
+        med *= np.float32(0.5)
+        np.copyto(med, hi, where=odd)
+    np.copyto(med, np.float32(np.nan), where=n == 0)
+    return med[np.newaxis]
+
+
+def _median2(*blocks: np.ndarray, has_valid: bool, shape: tuple[int, ...]) -> np.ndarray:
+    """The two-date median (the most common case: two dates a month): the mean of the valid ones, or the one.
+
+    Most passes are over one-byte masks; the float planes are read once for the mean and once per one-sided case.
+    """
+    a, b = (np.asarray(blk, dtype="float32").reshape(shape) for blk in blocks[:2])
+    ok_a, ok_b = np.equal(a, a), np.equal(b, b)  # not NaN
+    if has_valid:
+        ok_a &= np.asarray(blocks[2], dtype=bool).reshape(shape)
+        ok_b &= np.asarray(blocks[3], dtype=bool).reshape(shape)
+    med = np.add(a, b)
+    med *= np.float32(0.5)  # what nanmedian computes for two values: their float32 mean
+    only = np.greater(ok_a, ok_b)
+    np.copyto(med, a, where=only)
+    np.greater(ok_b, ok_a, out=only)
+    np.copyto(med, b, where=only)
+    np.logical_or(ok_a, ok_b, out=only)
+    np.logical_not(only, out=only)
+    np.copyto(med, np.float32(np.nan), where=only)
+    return med[np.newaxis]
 
 
 def _count_kernel(*blocks: np.ndarray, k: int, has_valid: bool) -> np.ndarray:
