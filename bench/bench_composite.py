@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("GDAL_CACHEMAX", "128")  # MB; GDAL's default (5 % of RAM) would count as our memory
+os.environ.setdefault("GDAL_NUM_THREADS", "2")  # GDAL's decoding threads (about 15 % less wall time here, both sides)
 
 import dask
 import numpy as np
@@ -48,7 +49,8 @@ SIZE = int(os.environ.get("BENCH_COMPOSITE_SIZE", "4096"))  # smaller only for q
 N_DATES = 24
 BANDS = ("B2", "B3", "B4", "B8")
 CHUNK = 1024
-WORKERS = 2
+CORES = len(os.sched_getaffinity(0))  # the per-core figures divide by the cores this process may use
+THREADS = int(os.environ.get("BENCH_COMPOSITE_THREADS", "3"))  # dask threads, for both ours and the baseline
 
 
 def _tile(chip: np.ndarray, shift: tuple[int, int]) -> np.ndarray:
@@ -150,14 +152,18 @@ class _RawTarget:
     def __setitem__(self, key: tuple[slice, ...], value: np.ndarray) -> None:
         t0, y0, x0 = (k.start or 0 for k in key)
         _, h, w = value.shape
-        if y0 % self.tile or x0 % self.tile or h > self.tile or w > self.tile:
-            raise ValueError(f"block at {(y0, x0)} of {(h, w)} px is not one {self.tile} px tile")
+        n = self.tile
+        if y0 % n or x0 % n:
+            raise ValueError(f"block at {(y0, x0)} px does not start on a {n} px tile")
         buf = self._buffer()
         for t in range(value.shape[0]):
-            if (h, w) != (self.tile, self.tile):
-                buf.fill(0)
-            buf[:h, :w] = value[t]
-            os.pwrite(self.fd, buf.data, self._offset(t0 + t, y0 // self.tile, x0 // self.tile))
+            for by in range(0, h, n):
+                for bx in range(0, w, n):
+                    part = value[t, by : by + n, bx : bx + n]
+                    if part.shape != (n, n):  # an edge tile is padded, as in a tiled GeoTIFF
+                        buf.fill(0)
+                    buf[: part.shape[0], : part.shape[1]] = part
+                    os.pwrite(self.fd, buf.data, self._offset(t0 + t, (y0 + by) // n, (x0 + bx) // n))
 
     def read(self, t: slice) -> np.ndarray:
         nt, ny, nx = self.shape
@@ -209,15 +215,18 @@ def main() -> None:
         def baseline() -> None:
             outputs["baseline"] = _store(ds.where(valid).resample(time="1MS").median(), tmp / "baseline")
 
-        with dask.config.set(scheduler="threads", num_workers=WORKERS):
+        with dask.config.set(scheduler="threads", num_workers=THREADS):
+            load = {"before_ours": os.getloadavg()[0]}
             ours_m, ours_cpu = _with_cpu(lambda: measure("earth.composite.median_composite", ours)[0])
+            load["after_ours"] = os.getloadavg()[0]
             base_m, base_cpu = _with_cpu(lambda: measure("xarray resample().median()", baseline)[0])
+            load["after_baseline"] = os.getloadavg()[0]
         identical = all(
             np.array_equal(outputs["ours"][band].read(slice(t, t + 1)), outputs["baseline"][band].read(slice(t, t + 1)),
                            equal_nan=True)
             for band in BANDS for t in range(N_DATES // 2)
         )  # fmt: skip
-        per_core = n_pixels / ours_m.seconds / WORKERS / 1e6
+        per_core = n_pixels / ours_m.seconds / CORES / 1e6
         per_cpu_s = n_pixels / ours_cpu / 1e6
         figures = {
             "stack": f"{N_DATES} dates x {SIZE} x {SIZE} px x {len(BANDS)} bands, monthly -> 12 composites",
@@ -225,13 +234,16 @@ def main() -> None:
             "ours_mpix_per_cpu_second": round(per_cpu_s, 1),
             "ours_cpu_seconds": round(ours_cpu, 1),
             "ours_band_values_mpix_per_cpu_second": round(n_values / ours_cpu / 1e6, 1),
-            "baseline_mpix_per_s_per_core_wall": round(n_pixels / base_m.seconds / WORKERS / 1e6, 1),
+            "baseline_mpix_per_s_per_core_wall": round(n_pixels / base_m.seconds / CORES / 1e6, 1),
             "baseline_mpix_per_cpu_second": round(n_pixels / base_cpu / 1e6, 1),
-            "load_average_1min": round(os.getloadavg()[0], 1),
+            "load_average_1min": {k: round(v, 1) for k, v in load.items()},
             "target": ">= 20 Mpix/s per core, peak <= 2048 MiB",
+            "meets_target_wall": per_core >= 20 and ours_m.peak_rss_mib <= 2048,
             "meets_target_per_cpu_second": per_cpu_s >= 20 and ours_m.peak_rss_mib <= 2048,
             "results_identical_to_baseline": identical,
-            "workers": WORKERS,
+            "cores": CORES,
+            "dask_threads": THREADS,
+            "sink_direct_io": all(t.direct for t in outputs["ours"].values()),
         }
         payload = report("composite", ours_m, base_m, **figures)
         print(json.dumps({k: payload[k] for k in ("speedup",)}))

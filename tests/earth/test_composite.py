@@ -54,17 +54,22 @@ def test_median_with_a_mask_equals_nanmedian_for_every_period_length(values, val
     # Periods of 1, 2, 3, 16 dates: the single-date, two-date, sorting-network and full-sort paths.
     days = [3, 40, 41, 70, 71, 72] + [100 + d for d in range(16)]
     times = pd.Timestamp("2024-01-01") + pd.to_timedelta(days, unit="D")
-    arr = xr.DataArray(values, dims=("time", "y", "x"), coords={"time": times}, name="b")
-    lazy = arr.chunk({"time": 5, "y": 1, "x": 2})
-    comp = median_composite(lazy, valid=xr.DataArray(valid, dims=arr.dims), period="1MS").data["b"].values
+    # Two bands composited in one pass per block (the second with its own NaNs), one on another grid.
+    bands = {"b": values, "c": values[:, ::-1, ::-1].copy()}
+    dims = ("time", "y", "x")
+    ds = xr.Dataset({k: (dims, v) for k, v in bands.items()}, coords={"time": times}).chunk({"time": 5, "y": 1, "x": 2})
+    ds["d"] = ds["b"].chunk({"y": 2, "x": 1})
+    bands["d"] = values
+    comp = median_composite(ds, valid=xr.DataArray(valid, dims=dims), period="1MS").data
     _, groups = period_groups(times, "1MS")
-    assert [int((groups == g).sum()) for g in range(comp.shape[0])] == [1, 2, 3, 16]
-    masked = np.where(valid, values, np.float32(np.nan))
-    for g in range(comp.shape[0]):
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
-            expected = np.nanmedian(masked[groups == g], axis=0)
-        np.testing.assert_array_equal(comp[g], expected)
+    assert [int((groups == g).sum()) for g in range(comp.sizes["time"])] == [1, 2, 3, 16]
+    for name, band in bands.items():
+        masked = np.where(valid, band, np.float32(np.nan))
+        for g in range(comp.sizes["time"]):
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+                expected = np.nanmedian(masked[groups == g], axis=0)
+            np.testing.assert_array_equal(comp[name].values[g], expected)
 
 
 def test_monthly_median_on_the_slovenian_series_is_lazy_and_masked(ndvi_series):

@@ -29,6 +29,7 @@ import pandas as pd
 import xarray as xr
 
 from spacebridge.core.errors import DegradedResultWarning, InvalidInputError
+from spacebridge.earth._median import median_bands_kernel
 
 __all__ = ["Composite", "max_ndvi_composite", "median_composite", "period_groups"]
 
@@ -85,87 +86,6 @@ def _prepare(data: xr.Dataset | xr.DataArray, time_dim: str) -> xr.Dataset:
             stacklevel=3,
         )
     return ds
-
-
-def _sort_network(planes: np.ndarray) -> None:
-    """Sort the k planes of ``planes`` (k, y, x) pixel-wise in place: odd-even transposition network.
-
-    k rounds of whole-plane ``minimum``/``maximum`` into the planes themselves and one scratch plane (no
-    allocation per comparison).
-    """
-    k = planes.shape[0]
-    scratch = np.empty_like(planes[0])
-    for rnd in range(k):
-        for i in range(rnd % 2, k - 1, 2):
-            np.minimum(planes[i], planes[i + 1], out=scratch)
-            np.maximum(planes[i], planes[i + 1], out=planes[i + 1])
-            planes[i] = scratch
-
-
-_NETWORK_MAX = 12
-"""Above this many dates per period, sort along a contiguous last axis instead of the network."""
-
-
-def _median_kernel(*blocks: np.ndarray, k: int, has_valid: bool) -> np.ndarray:
-    """Median of k date planes (NaN or ``valid=False`` excluded); blocks = k data planes [+ k valid planes].
-
-    Every step writes into preallocated planes (``out=``/``copyto``): the kernel is memory-bound, and a
-    temporary per operation costs as much as the operation.
-    """
-    shape = blocks[0].shape[-2:]
-    if k == 2:
-        return _median2(*blocks, has_valid=has_valid, shape=shape)
-    planes = np.empty((k, *shape), dtype="float32")
-    n = np.zeros(shape, dtype="uint8" if k < 255 else "uint16")
-    ok = np.empty(shape, dtype=bool)
-    for i in range(k):
-        p = np.asarray(blocks[i], dtype="float32").reshape(shape)
-        np.equal(p, p, out=ok)  # not NaN
-        if has_valid:
-            ok &= np.asarray(blocks[k + i], dtype=bool).reshape(shape)
-        n += ok
-        planes[i].fill(np.inf)
-        np.copyto(planes[i], p, where=ok)
-    if k == 1:
-        med = planes[0]
-    else:
-        if k <= _NETWORK_MAX:
-            _sort_network(planes)
-            ordered, axis = planes, 0
-        else:
-            ordered, axis = np.sort(np.ascontiguousarray(np.moveaxis(planes, 0, -1)), axis=-1), -1
-        half = n // 2
-        hi = np.take_along_axis(ordered, np.expand_dims(half, axis), axis=axis).reshape(shape)
-        odd = (n & 1).astype(bool)  # odd counts: the median is ``hi``
-        lo_idx = np.minimum(half - 1, half)  # lower middle of an even count (n == 0 wraps to 0, masked below)
-        med = np.take_along_axis(ordered, np.expand_dims(lo_idx, axis), axis=axis).reshape(shape)
-        med += hi
-        med *= np.float32(0.5)
-        np.copyto(med, hi, where=odd)
-    np.copyto(med, np.float32(np.nan), where=n == 0)
-    return med[np.newaxis]
-
-
-def _median2(*blocks: np.ndarray, has_valid: bool, shape: tuple[int, ...]) -> np.ndarray:
-    """The two-date median (the most common case: two dates a month): the mean of the valid ones, or the one.
-
-    Most passes are over one-byte masks; the float planes are read once for the mean and once per one-sided case.
-    """
-    a, b = (np.asarray(blk, dtype="float32").reshape(shape) for blk in blocks[:2])
-    ok_a, ok_b = np.equal(a, a), np.equal(b, b)  # not NaN
-    if has_valid:
-        ok_a &= np.asarray(blocks[2], dtype=bool).reshape(shape)
-        ok_b &= np.asarray(blocks[3], dtype=bool).reshape(shape)
-    med = np.add(a, b)
-    med *= np.float32(0.5)  # what nanmedian computes for two values: their float32 mean
-    only = np.greater(ok_a, ok_b)
-    np.copyto(med, a, where=only)
-    np.greater(ok_b, ok_a, out=only)
-    np.copyto(med, b, where=only)
-    np.logical_or(ok_a, ok_b, out=only)
-    np.logical_not(only, out=only)
-    np.copyto(med, np.float32(np.nan), where=only)
-    return med[np.newaxis]
 
 
 def _count_kernel(*blocks: np.ndarray, k: int, has_valid: bool) -> np.ndarray:
@@ -231,6 +151,50 @@ def _per_group(
     return xr.DataArray(data, dims=template.dims, coords=coords, attrs=template.attrs)
 
 
+def _median_per_group(
+    bands: list[xr.DataArray],
+    valid: xr.DataArray | None,
+    groups: np.ndarray,
+    labels: pd.DatetimeIndex,
+    time_dim: str,
+) -> list[xr.DataArray]:
+    """The median of every band in ``bands`` (same dims, shape and chunks) per period: one task per block for all."""
+    import dask.array as dsa
+
+    template = bands[0].transpose(time_dim, ...)
+    outs = []
+    for g in range(len(labels)):
+        idx = np.flatnonzero(groups == g)
+        planes = [p for da in bands for p in _planes(da, idx, time_dim)]
+        if valid is not None:
+            planes += _planes(valid.broadcast_like(template), idx, time_dim)
+        kwargs: dict[str, Any] = {"k": len(idx), "n_bands": len(bands), "has_valid": valid is not None}
+        if any(isinstance(p, dsa.Array) for p in planes):
+            chunks = next(p.chunks for p in planes if isinstance(p, dsa.Array))
+            planes = [dsa.asarray(p).rechunk(chunks) for p in planes]
+            out_chunks = ((len(bands),), *chunks)
+            outs.append(
+                dsa.map_blocks(median_bands_kernel, *planes, dtype="float32", new_axis=0, chunks=out_chunks, **kwargs)
+            )
+        else:
+            outs.append(median_bands_kernel(*planes, **kwargs))
+    data = dsa.concatenate(outs, axis=1) if isinstance(outs[0], dsa.Array) else np.concatenate(outs, axis=1)
+    coords = {k: v for k, v in template.coords.items() if time_dim not in v.dims}
+    coords[time_dim] = labels
+    return [
+        xr.DataArray(data[j], dims=template.dims, coords=coords, attrs=da.attrs, name=da.name)
+        for j, da in enumerate(bands)
+    ]
+
+
+def _same_grid_groups(ds: xr.Dataset) -> list[list[Any]]:
+    """Names of the bands sharing dims, shape and chunks: each group is composited in one pass per block."""
+    groups: dict[Any, list[Any]] = {}
+    for name, da in ds.data_vars.items():
+        groups.setdefault((da.dims, da.shape, da.chunks), []).append(name)
+    return list(groups.values())
+
+
 def median_composite(
     data: xr.Dataset | xr.DataArray,
     *,
@@ -260,10 +224,11 @@ def median_composite(
     """
     ds = _prepare(data, time_dim)
     labels, groups = period_groups(ds[time_dim].values, period)
-    bands = {
-        name: _per_group(_median_kernel, [da], valid, groups, labels, time_dim, "float32")
-        for name, da in ds.data_vars.items()
-    }
+    medians: dict[Any, xr.DataArray] = {}
+    for names in _same_grid_groups(ds):
+        per_band = _median_per_group([ds[n] for n in names], valid, groups, labels, time_dim)
+        medians.update(zip(names, per_band, strict=True))
+    bands = {name: medians[name] for name in ds.data_vars}
     first = next(iter(ds.data_vars.values()))
     count = _per_group(_count_kernel, [first], valid, groups, labels, time_dim, "uint16")
     count.name = "count"
