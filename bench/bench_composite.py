@@ -3,16 +3,25 @@
 The stack is built in a temporary folder from the real bundled scenes: the eight pre/post-fire Sentinel-2 L2A
 chips (bands B2 B3 B4 B8, reflectance x 10^4) tiled to 4096 x 4096 with a random shift per date, and the real
 eo-learn cloud masks (CLM) of the Slovenian series tiled the same way; 24 dates, two per month over 2024, as
-tiled ZSTD GeoTIFFs (uint16 bands, uint8 mask). Both ours and the baseline read the same files lazily with
-rioxarray (dask chunks of 512 x 512, all dates), apply the same scale and mask, and stream the 12 monthly
-composites to a Zarr store; only the reduction differs: ``earth.composite.median_composite`` vs xarray's
-``.resample(time="1MS").median()``. Dask threaded scheduler, 2 workers.
+tiled (1024 px) ZSTD GeoTIFFs (uint16 bands, pixel-interleaved, nodata 0; uint8 mask). Both ours and the baseline
+read the same files lazily with rioxarray (dask chunks of 1024 x 1024, all bands), decode them the same way
+(float32 reflectance, NaN for nodata, as ``earth.load`` does) with the same mask, and stream the 12 monthly
+composites of the 4 bands to raw float32 files; only the reduction differs: ``earth.composite.median_composite``
+vs xarray's ``.resample(time="1MS").median()``. After both runs every band of every month is compared bit for bit
+(NaN equal to NaN). Dask threaded scheduler, the same for both: 3 threads on the 2 cores (reads and writes wait
+on I/O; 3 measured faster than 2 or 4 here, and 4 costs about 300 MiB more: one GDAL block buffer per thread and
+open file), GDAL decoding threads 2, GDAL block cache 128 MB.
+
+The output sink (``_RawTarget``) stores whole 1024 px tiles, one ``pwrite`` each, through ``O_DIRECT`` when the
+file system allows it (reported as ``sink_direct_io``). Before decision 0154 it wrote one 4 KiB row per system
+call through the page cache, which cost 5 to 7 CPU-seconds of kernel time for the 3.2 GB of output on this
+machine, as much as the composite itself: that was the sink, not the composite, and it was charged to both.
 
 Throughput counts input pixels as dates x rows x columns (one pixel = one location on one date, all four bands;
-band-values separately). It is reported per core in two ways: wall time x workers, and per CPU-second actually
-used by this process (user + system, all threads), which stays meaningful on a machine shared with other jobs.
-Ours runs first, so that the baseline's memory does not inflate our peak; GDAL's block cache is capped at
-128 MB for both.
+band-values separately). It is reported per core in two ways: per wall-second divided by the cores this process
+may use (``cores``, not the number of threads), and per CPU-second actually used by this process (user + system,
+all threads), which stays meaningful on a machine shared with other jobs. The load average is recorded before
+ours, after ours and after the baseline. Ours runs first, so that the baseline's memory does not inflate our peak.
 """
 
 from __future__ import annotations
