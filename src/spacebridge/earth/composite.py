@@ -2,11 +2,12 @@
 
 Why a kernel of our own: xarray's ``resample(...).median()`` (numpy ``nanmedian``; no bottleneck or flox here)
 concatenates all dates of a block, then goes through masked arrays for short axes. Here each period's dates are
-passed to the kernel as separate planes of the same spatial block (no concatenation, no rechunking), invalid
-values become +inf, the planes are sorted pixel-wise by an odd-even transposition network of whole-plane
-``minimum``/``maximum`` (a contiguous sort beyond 12 dates), and the median is read at the valid count's middle.
-The values are exactly ``nanmedian``'s (the mean of the two middle values for even counts). Max-NDVI takes every
-band from the date of highest valid NDVI (Holben 1986).
+passed to the kernel (:mod:`spacebridge.earth._median`) as separate planes of the same spatial block (no
+concatenation, no rechunking), all bands on the same grid in one task per block; invalid values become +inf, the
+planes are sorted pixel-wise by an odd-even transposition network of whole-plane ``minimum``/``maximum`` (a
+contiguous sort beyond 12 dates; two dates have their own path), and the median is read at the valid count's
+middle. The values are exactly ``nanmedian``'s (the mean of the two middle values for even counts). Max-NDVI
+takes every band from the date of highest valid NDVI (Holben 1986).
 
 References
 ----------
