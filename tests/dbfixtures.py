@@ -37,6 +37,21 @@ def pg_bindir() -> Path | None:
     return None
 
 
+def _scratch_dir(min_free_bytes: int = 4 * 2**30) -> str | None:
+    """``/dev/shm`` when it is a tmpfs with room to spare, else ``None`` (the default temporary folder).
+
+    Every test on PostgreSQL creates a database (about 300 files); deleting the cluster's 10,000-20,000 files at the
+    end of the session took 8-20 s on disk, a fraction of a second in memory. The cluster holds a few hundred MB.
+    """
+    shm = Path("/dev/shm")
+    try:
+        if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free >= min_free_bytes:
+            return str(shm)
+    except OSError:
+        pass
+    return None
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -48,7 +63,7 @@ class PostgresServer:
 
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
-        self.root = Path(tempfile.mkdtemp(prefix="spacebridge-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="spacebridge-pg-", dir=_scratch_dir()))
         self.port = _free_port()
         self.user = "spacebridge"
         self._prefix: list[str] = []

@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from spacebridge.api import create_app
 from spacebridge.core.settings import Settings
 from spacebridge.service.store import Store
-from tests.dbfixtures import db_url, postgres_server  # noqa: F401  (fixtures)
 from tests.service.stac_fixtures import collection, item
 
 
@@ -43,7 +42,7 @@ def live_server(app: FastAPI) -> Iterator[str]:
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[Store]:  # noqa: F811
+def store(db_url: str) -> Iterator[Store]:
     s = Store(db_url)
     s.migrate()
     yield s
