@@ -298,3 +298,49 @@ def test_a_scene_run_killed_while_writing_its_products_is_finished_once_by_the_n
     assert len(list(run_dir.glob("products/*.tif"))) == 1
     assert not list(run_dir.glob("products/.staging-*"))  # the killed attempt's staging folder is gone
     store.close()
+
+
+@pytest.mark.slow
+def test_scene_analyses_run_on_a_dask_scheduler(tmp_path):
+    """burn, flood and index run on a real Dask scheduler (in-process workers) and record what they record locally.
+
+    The scene analyses go to the workers with their scenes and AOI; the values are checked against the same
+    references as the local runs above, and the flood's threshold fallback warnings come back with its run.
+    """
+    from distributed import LocalCluster
+
+    from tests.conftest import EXAMPLES
+
+    scenes = hurst_catalog(tmp_path / "scenes")
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.migrate()
+    analyses = {"burn": {}, "flood": {"pre_event_days": 30}, "index": {"index": "ndvi"}}
+    area = store.watch.add_area("Sylmar", validate_geometry(HURST_AREA), analyses=analyses)
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp",  # the runner connects by address, as to a remote scheduler (inproc:// needs no host)
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # never the fixed port 8787
+    ) as cluster:
+        settings = Settings(data_dir=tmp_path / "data", dask_address=cluster.scheduler_address)
+        report = watch_pass(store, settings, source=scenes)
+        ran_there = cluster.scheduler.task_prefixes["run_analysis"].all_durations["compute"]
+    assert ran_there > 0  # the analyses computed on the scheduler's worker, not in this thread
+    assert report.problems == ()
+    assert (report.submitted, report.succeeded, report.failed) == (5, 5, 0)  # burn; flood on pre, post; NDVI x 2
+    (burn,) = store.watch.series(area["id"], "burned_km2")
+    assert 2.0 < burn["value"] < 4.5  # the CAL FIRE perimeter of HURST covers about 3.2 km² of this crop
+    (change,) = store.watch.series(area["id"], "flooded_km2")
+    assert 0 <= change["value"] < 0.5
+    ndvi = {v["datetime"].strftime("%Y-%m-%d"): v["value"] for v in store.watch.series(area["id"], "ndvi_mean")}
+    expected = {
+        day: _reference_ndvi_mean(EXAMPLES / "fire-california" / folder / "HURST_20250107.tif", HURST_AREA)
+        for folder, day in (("pre_fire", "2025-01-02"), ("post_fire", "2025-01-17"))
+    }
+    assert ndvi == pytest.approx(expected, abs=0.005)
+    flood = next(r for r in store.watch.runs() if r["analysis"] == "flood")
+    assert any("static" in w for w in flood["result"]["warnings"])  # warnings raised in the worker, kept
+    store.close()
