@@ -235,3 +235,11 @@ def test_random_masks_give_valid_polygons_whose_areas_add_up(seed, share):
     stats = area_by_value(_raster(gbox, values), values={1: "water"})
     assert gdf.area_m2.sum() / 1e6 == pytest.approx(stats["area_km2"]["water"], abs=2e-6)  # km2 rounded to 1 m2
     assert gdf.to_crs("EPSG:32630").area.sum() == pytest.approx(values.sum() * 100.0, rel=2e-3)
+
+
+def test_classes_the_raster_type_cannot_hold_are_simply_absent(classes):
+    """A uint8 class raster asked for value 300 or -1: no pixel can have them, so no polygon and no error."""
+    both = polygonize(classes, values={1: "water", 300: "never", -1: "never either"})
+    only = polygonize(classes, values={1: "water"})
+    assert len(both) == len(only) > 0
+    assert set(both["class"]) == {"water"}

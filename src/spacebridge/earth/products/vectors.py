@@ -119,7 +119,9 @@ def polygonize(raster: xr.DataArray, *, values: Mapping[int, str]) -> Any:
     data = np.asarray(raster.values)
     if data.dtype not in _TRACEABLE:
         data = data.astype(np.int32)
-    wanted = np.asarray(list(values), dtype=data.dtype)
+    info = np.iinfo(data.dtype) if data.dtype.kind in "iu" else None
+    # values the raster's type cannot hold have no pixel (and would not fit in an array of that type)
+    wanted = np.asarray([v for v in values if info is None or info.min <= v <= info.max], dtype=data.dtype)
     if data.dtype.kind == "u" and data.dtype.itemsize <= 2:  # a lookup table: one pass, no sorting
         table = np.zeros(1 << (8 * data.dtype.itemsize), bool)
         table[wanted] = True
