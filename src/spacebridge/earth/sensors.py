@@ -198,6 +198,7 @@ ANALYSES: Mapping[str, tuple[str, ...]] = {
     "drought": ("NDVI",),
     "vegetation": ("NDVI",),
     "moisture": ("NDMI",),
+    "glacier": ("band:swir16",),  # red/SWIR ratio or NDSI: both need SWIR 1.6 um (Paul et al. 2002)
 }
 
 #: Substitutes proposed when an index cannot be computed; "SAR" means a SAR sensor (sentinel-1-grd).
@@ -291,9 +292,14 @@ def check_analysis(sensor: Sensor | str, analysis: str) -> None:
     subs = [f"{a} on this sensor" for a in _ANALYSIS_SUBSTITUTES.get(analysis, ()) if sensor.supports_analysis(a)]
     for index in ANALYSES[analysis]:
         subs += [s for s in _substitutes_on(sensor, _SUBSTITUTES.get(index.upper(), ())) if s not in subs]
+    label = "substitutes"
+    if not subs:  # nothing else on this sensor: name the sensors that can run it
+        subs = [other for other in list_sensors() if get_sensor(other).supports_analysis(analysis)]
+        label = "sensors that can"
+    needs = ", ".join(f"the {n[5:]} band" if n.startswith("band:") else n for n in ANALYSES[analysis])
     raise CapabilityError(
-        f"sensor {sensor.id!r} ({sensor.name}) cannot run {analysis!r}: it needs one of "
-        f"{', '.join(ANALYSES[analysis])}" + (f"; substitutes: {', '.join(subs)}" if subs else ""),
+        f"sensor {sensor.id!r} ({sensor.name}) cannot run {analysis!r}: it needs one of {needs}"
+        + (f"; {label}: {', '.join(subs)}" if subs else ""),
         hint="Use a sensor with the needed bands (e.g. sentinel-2-l2a, landsat-c2-l2)",
         sensor=sensor.id,
         analysis=analysis,

@@ -54,35 +54,17 @@ class GlacierRequest:
     min_area_m2: float = 10_000.0
 
 
-def _check_sensor(sensor_id: str) -> None:
-    """A sensor without SWIR 1.6 um cannot map clean ice: :class:`CapabilityError` naming sensors that can."""
-    from spacebridge.core.errors import CapabilityError
-    from spacebridge.earth.sensors import get_sensor, list_sensors
-
-    sensor = get_sensor(sensor_id)
-    if sensor.find_band("swir16") is not None and sensor.find_band("red") is not None:
-        return
-    subs = [s for s in list_sensors() if get_sensor(s).find_band("swir16") and get_sensor(s).find_band("red")]
-    raise CapabilityError(
-        f"sensor {sensor.id!r} ({sensor.name}) cannot map glaciers: the red/SWIR ratio and NDSI both need a "
-        f"shortwave-infrared band near 1.6 um (swir16), which it does not have; substitutes: {', '.join(subs)}",
-        hint="Use scenes of a sensor with SWIR (e.g. sentinel-2-l2a, landsat-c2-l2)",
-        sensor=sensor.id,
-        missing=["swir16"],
-        substitutes=subs,
-    )
-
-
 def _open(request: GlacierRequest) -> tuple[Any, str]:
     from spacebridge.core.errors import CapabilityError
+    from spacebridge.earth.sensors import check_analysis
     from spacebridge.earth.workflows.series import open_for
 
     if request.series.sensor:
-        _check_sensor(request.series.sensor)
+        check_analysis(request.series.sensor, "glacier")
     series, kind = open_for(request.series, rasters={}, indices=("NDSI",), purpose=" (glacier outlines)",
                             keep_snow=True, extra_bands=("red", "nir", "nir08"))  # fmt: skip
     if series.sensor:
-        _check_sensor(series.sensor)
+        check_analysis(series.sensor, "glacier")
     if request.method == "ratio" and "red" not in series.data:
         raise CapabilityError(
             "the red/SWIR ratio needs the red band, which the scenes lack",
