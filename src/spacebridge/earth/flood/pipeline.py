@@ -19,6 +19,7 @@ import logging
 import warnings
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -31,6 +32,7 @@ from spacebridge.core.errors import (
     PartialCoverageWarning,
     ThresholdFallbackWarning,
 )
+from spacebridge.earth.flood._fused import fused_maps
 from spacebridge.earth.flood._memory import trim_memory
 from spacebridge.earth.flood.change import classify_water
 from spacebridge.earth.flood.ensemble import apply_min_area, ensemble_vote, water_membership
@@ -264,6 +266,31 @@ def _memberships(cands: list[_Candidate], choices: list[ThresholdChoice], warned
     return out
 
 
+def _voting(cands: list[_Candidate], choices: list[ThresholdChoice]) -> list[tuple[xr.DataArray, ThresholdChoice]]:
+    """The variables and thresholds of the methods that vote (those with a valid pixel, as in :func:`_memberships`)."""
+    return [(values, choice) for (_, values, _), choice in zip(cands, choices, strict=True) if choice.valid_px > 0]
+
+
+def _lazy_zeros(like: xr.DataArray) -> Any:
+    import dask.array as da
+
+    return da.zeros(like.shape, dtype=like.dtype, chunks=-1)
+
+
+def _xarray_maps(
+    memberships: Mapping[str, xr.DataArray],
+    change_members: Mapping[str, xr.DataArray],
+    reference_water: xr.DataArray | None,
+    params: FloodParams,
+) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
+    """Extent, likelihood and classes with xarray (the reference the fused kernel equals, and its fallback)."""
+    water, likelihood, _, _ = ensemble_vote(memberships)
+    water = apply_min_area(water, min_area_px=params.min_area_px)
+    changed = ensemble_vote(change_members)[0] if change_members else None
+    classes = classify_water(water, changed=changed, reference_water=reference_water)
+    return water, likelihood, classes
+
+
 def map_flood(
     *,
     optical: OpticalInput | None = None,
@@ -341,13 +368,22 @@ def _map_flood(
             inputs=[s.name for s, _, _ in water_cands],
         )
     memberships = _memberships(water_cands, water_choices, warned)
-    water, likelihood, _, _ = ensemble_vote(memberships)
-    water = apply_min_area(water, min_area_px=params.min_area_px)
-    changed = None
     change_members = _memberships(change_cands, change_choices, warned) if change_cands else {}
-    if change_members:
-        changed = ensemble_vote(change_members)[0]
-    classes = classify_water(water, changed=changed, reference_water=reference_water)
+    fused = fused_maps(
+        _voting(water_cands, water_choices),
+        _voting(change_cands, change_choices),
+        reference_water=reference_water,
+        min_area_px=params.min_area_px,
+    )
+    if fused is None:
+        water, likelihood, classes = _xarray_maps(memberships, change_members, reference_water, params)
+    else:  # the same names, coordinates and attributes as the xarray path: built on lazy stand-ins, never computed
+        stand_in = {k: m.copy(data=_lazy_zeros(m)) for k, m in memberships.items()}
+        stand_in_change = {k: m.copy(data=_lazy_zeros(m)) for k, m in change_members.items()}
+        templates = _xarray_maps(stand_in, stand_in_change, reference_water, params)
+        water, likelihood, classes = (
+            t.copy(data=d) for t, d in zip(templates, (fused.extent, fused.likelihood, fused.classes), strict=True)
+        )
     log.info("flood mapping with methods %s, change methods %s", list(memberships), list(change_members))
     ref = next((v for _, v, _ in water_cands if _crs_of(v) is not None), None)
     return FloodResult(
@@ -360,4 +396,5 @@ def _map_flood(
         change_methods=tuple(change_members),
         params=params,
         warnings=tuple(warned),
+        vote_counts=None if fused is None else fused.vote_counts,
     )
