@@ -33,9 +33,9 @@ GEOD = Geod(ellps="WGS84")
 
 def test_public_api_is_locked():
     assert set(products.__all__) == {
-        "COG_MEDIA_TYPE", "STAC_VERSION", "add_item_to_catalog", "area_by_value", "asset_for_file",
-        "build_item", "equal_area_crs_for", "footprint_wgs84", "polygonize", "validate_stac", "write_cog",
-        "write_vectors",
+        "COG_MEDIA_TYPE", "PolygonJob", "STAC_VERSION", "add_item_to_catalog", "area_by_value", "asset_for_file",
+        "build_item", "equal_area_crs_for", "footprint_wgs84", "polygonize", "start_polygonize", "validate_stac",
+        "write_cog", "write_vectors",
     }  # fmt: skip
 
 

@@ -136,9 +136,8 @@ def write_flood_products(
         add_item_to_catalog,
         asset_for_file,
         build_item,
-        polygonize,
+        start_polygonize,
         write_cog,
-        write_vectors,
     )
 
     out = Path(out_dir)
@@ -152,21 +151,25 @@ def write_flood_products(
         "likelihood": ("flood_likelihood.tif", result.likelihood, None, "average", _LIKELIHOOD_TEXT),
         "classes": ("flood_class.tif", result.classes, _CLASS_COLOURS, "nearest", _CLASS_TEXT),
     }
-    paths: dict[str, Path] = {}
-    for key, (name, da, colours, resampling, text) in rasters.items():
-        say(f"writing {name}")
-        paths[key] = write_cog(
-            out / name, da, nodata=UNKNOWN, colormap=colours, resampling=resampling, description=text
-        )
-    say("tracing polygons")
     names = {CLASS_FLOOD: "flood water", CLASS_PERMANENT: "permanent water", CLASS_WATER: "water"}
-    polygons = polygonize(result.classes, values=names)
-    geojson, parquet = write_vectors(polygons, geojson=out / "flood.geojson", parquet=out / "flood.parquet")
-    del polygons
+    # large rasters are traced in worker processes while this one writes the COGs and the statistics
+    tracing = start_polygonize(result.classes, values=names, geojson=True)
+    try:
+        paths: dict[str, Path] = {}
+        for key, (name, da, colours, resampling, text) in rasters.items():
+            say(f"writing {name}")
+            paths[key] = write_cog(
+                out / name, da, nodata=UNKNOWN, colormap=colours, resampling=resampling, description=text
+            )
+        say("computing statistics")
+        stats = _statistics(result, zones, determined)
+        stats_path = atomic_write_text(out / "stats.json", json.dumps(stats, indent=2))
+        say("tracing polygons")
+        geojson, parquet = tracing.write(geojson=out / "flood.geojson", parquet=out / "flood.parquet")
+    finally:
+        tracing.close()
+    del tracing
     trim_memory()
-    say("computing statistics")
-    stats = _statistics(result, zones, determined)
-    stats_path = atomic_write_text(out / "stats.json", json.dumps(stats, indent=2))
     say("writing the STAC item")
     full = lineage.with_values(**result.lineage_values()).with_warnings(*result.warnings)
     item_dir = out / COLLECTION_ID

@@ -14,11 +14,12 @@ from spacebridge.earth.products.stac import (
     validate_stac,
 )
 from spacebridge.earth.products.stats import area_by_value, equal_area_crs_for, footprint_wgs84
-from spacebridge.earth.products.vectors import polygonize, write_vectors
+from spacebridge.earth.products.vectors import PolygonJob, polygonize, start_polygonize, write_vectors
 
 __all__ = [
     "COG_MEDIA_TYPE",
     "STAC_VERSION",
+    "PolygonJob",
     "add_item_to_catalog",
     "area_by_value",
     "asset_for_file",
@@ -26,6 +27,7 @@ __all__ = [
     "equal_area_crs_for",
     "footprint_wgs84",
     "polygonize",
+    "start_polygonize",
     "validate_stac",
     "write_cog",
     "write_vectors",

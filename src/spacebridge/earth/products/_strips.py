@@ -1,0 +1,208 @@
+"""One horizontal strip of a class raster traced into finished polygons (what a tracing worker runs).
+
+A strip is traced in pixel coordinates (``rasterio.features.shapes``, GDAL's polygonizer, 4-connectivity) and its
+polygons are then finished: moved to the grid's CRS, repaired, measured in the equal-area CRS, projected to WGS 84
+and, when asked, written as GeoJSON Feature texts. See :mod:`spacebridge.earth.products.tracing`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+_BATCH_VERTICES = 1 << 20
+_SEGMENT_PX = 32
+"""Longest edge segment, in pixels, before the vertices of a geographic grid are projected to the equal-area CRS."""
+WGS84 = "EPSG:4326"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """What a strip needs to know about the grid (picklable)."""
+
+    affine: tuple[float, float, float, float, float, float]
+    """``a, b, c, d, e, f`` of the grid's affine transform."""
+    crs_wkt: str
+    equal_area_crs: str
+    geographic: bool
+    is_wgs84: bool
+    pixel_size: float
+
+
+@dataclass(frozen=True)
+class Strip:
+    """Rows ``row0`` to ``row0 + len(data)`` of the raster, traced as a unit."""
+
+    data: np.ndarray
+    row0: int
+    wanted: np.ndarray
+    grid: Grid
+    names: Mapping[int, str]
+    features_path: str | None = None
+    """Where to write the polygons' GeoJSON Feature texts (each preceded by ``",\\n"``); ``None``: not wanted."""
+
+
+@dataclass(frozen=True)
+class StripOut:
+    """A traced strip, in compact form (it crosses a pipe): values, areas, WKB, feature text sizes, cut pieces."""
+
+    values: np.ndarray
+    areas_m2: np.ndarray
+    wkb: list[bytes]
+    """Each polygon in WGS 84."""
+    feature_sizes: np.ndarray
+    """Bytes of each polygon's text in the features file (zeros when none is written)."""
+    edges: np.ndarray
+    """``(2, n)``: whether each polygon touches the strip's top row and its bottom row."""
+    cut_wkb: list[bytes]
+    """The polygons that touch the top or bottom row, in the grid's CRS (joined across the cuts)."""
+
+
+def lookup_mask(data: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    if data.dtype.kind == "u" and data.dtype.itemsize <= 2:  # a lookup table: one pass, no sorting
+        table = np.zeros(1 << (8 * data.dtype.itemsize), bool)
+        table[wanted] = True
+        return table[data]
+    return np.isin(data, wanted)
+
+
+def _shapes_px(data: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-coordinate polygons of the 4-connected patches where ``mask``: their values and shapely Polygons.
+
+    The rings are gathered into flat coordinate arrays, batch by batch, and the polygons built at once with
+    ``shapely.from_ragged_array`` (an order of magnitude faster than one ``shapely.geometry.shape`` per polygon).
+    """
+    import shapely
+    from rasterio.features import shapes
+
+    values: list[float] = []
+    chunks: list[np.ndarray] = []
+    ring_sizes: list[int] = []
+    rings_per_polygon: list[int] = []
+    batch: list[tuple[float, float]] = []
+    for geom, value in shapes(data, mask=mask, connectivity=4):
+        values.append(value)
+        rings = geom["coordinates"]
+        rings_per_polygon.append(len(rings))
+        for ring in rings:
+            ring_sizes.append(len(ring))
+            batch.extend(ring)
+        if len(batch) >= _BATCH_VERTICES:
+            chunks.append(np.asarray(batch, dtype=np.float64))
+            batch = []
+    if not values:
+        return np.zeros(0, np.int64), np.zeros(0, dtype=object)
+    chunks.append(np.asarray(batch, dtype=np.float64).reshape(-1, 2))
+    coords = np.concatenate(chunks)
+    ring_offsets = np.concatenate([[0], np.cumsum(ring_sizes)])
+    polygon_offsets = np.concatenate([[0], np.cumsum(rings_per_polygon)])
+    geometry = shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, (ring_offsets, polygon_offsets))
+    return np.asarray(values, dtype=np.int64), np.asarray(geometry, dtype=object)
+
+
+def to_grid_crs(px: np.ndarray, grid: Grid) -> np.ndarray:
+    """Pixel (col, row) coordinates to the grid's CRS, GDAL's formula, evaluated in the same order everywhere."""
+    a, b, c, d, e, f = grid.affine
+    x = c + px[:, 0] * a + px[:, 1] * b
+    y = f + px[:, 0] * d + px[:, 1] * e
+    return np.column_stack([x, y])
+
+
+def _reproject(geometry: np.ndarray, src: str, dst: str) -> np.ndarray:
+    """New geometries with every vertex projected (``shapely.set_coordinates`` would change them in place)."""
+    import shapely
+    from pyproj import Transformer
+
+    transformer = Transformer.from_crs(src, dst, always_xy=True)
+    return np.asarray(
+        shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))),
+        dtype=object,
+    )
+
+
+def areas_m2(geometry: np.ndarray, grid: Grid) -> np.ndarray:
+    """Areas in m² in the grid's equal-area CRS (edges of geographic grids densified first)."""
+    import shapely
+
+    if not len(geometry):
+        return np.zeros(0, np.float64)
+    dense = geometry
+    if grid.geographic:
+        dense = shapely.segmentize(geometry, max_segment_length=_SEGMENT_PX * grid.pixel_size)
+    return np.asarray(shapely.area(_reproject(dense, grid.crs_wkt, grid.equal_area_crs)), dtype=np.float64)
+
+
+def valid(geometry: np.ndarray) -> np.ndarray:
+    """Repair the rare invalid polygon (e.g. a hole touching its shell along an edge) with ``make_valid``."""
+    import shapely
+
+    invalid = ~shapely.is_valid(geometry) if len(geometry) else np.zeros(0, bool)
+    if invalid.any():
+        geometry[invalid] = shapely.make_valid(geometry[invalid])
+    return geometry
+
+
+def finish(
+    geometry: np.ndarray, values: np.ndarray, grid: Grid, names: Mapping[int, str], features: bool
+) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+    """Polygons in the grid's CRS to: their areas (m²), WGS 84 polygons and (if ``features``) GeoJSON texts.
+
+    A text is ``",\\n"`` and one RFC 7946 Feature: shells counter-clockwise, properties ``value``, ``class`` and
+    ``area_m2`` (rounded to 0.01 m², as in the GeoDataFrame).
+    """
+    import shapely
+
+    geometry = valid(geometry)
+    areas = areas_m2(geometry, grid)
+    wgs84 = geometry if grid.is_wgs84 else _reproject(geometry, grid.crs_wkt, WGS84)
+    texts: list[bytes] = []
+    if features and len(wgs84):
+        shapes = shapely.to_geojson(shapely.orient_polygons(wgs84, exterior_cw=False))
+        rounded = np.round(areas, 2)
+        texts = [
+            (
+                ',\n{"type": "Feature", "properties": '
+                + json.dumps({"value": int(v), "class": names[int(v)], "area_m2": float(a)})
+                + ', "geometry": '
+                + str(s)
+                + "}"
+            ).encode()
+            for v, a, s in zip(values, rounded, shapes, strict=True)
+        ]
+    return areas, wgs84, texts
+
+
+def trace_strip(strip: Strip) -> StripOut:
+    """Trace and finish one strip (in a worker process or in this one)."""
+    import shapely
+
+    values, px = _shapes_px(strip.data, lookup_mask(strip.data, strip.wanted))
+    bounds = shapely.bounds(px) if len(px) else np.zeros((0, 4))
+    edges = np.vstack([bounds[:, 1] == 0, bounds[:, 3] == len(strip.data)])
+    offset = np.array([0.0, float(strip.row0)])  # exact: whole numbers
+    geometry = np.asarray(shapely.transform(px, lambda xy: to_grid_crs(xy + offset, strip.grid)), dtype=object)
+    cut_wkb = list(shapely.to_wkb(geometry[edges.any(axis=0)]))
+    areas, wgs84, texts = finish(geometry, values, strip.grid, strip.names, strip.features_path is not None)
+    if strip.features_path is not None:
+        with open(strip.features_path, "wb") as fh:
+            fh.writelines(texts)
+    sizes = np.fromiter((len(t) for t in texts), np.int64, len(texts)) if texts else np.zeros(len(values), np.int64)
+    return StripOut(values, areas, list(shapely.to_wkb(wgs84)), sizes, edges, cut_wkb)
+
+
+def grid_of(gbox: Any) -> Grid:
+    from spacebridge.earth.products.stats import equal_area_crs_for
+
+    t = gbox.affine
+    return Grid(
+        affine=(t.a, t.b, t.c, t.d, t.e, t.f),
+        crs_wkt=gbox.crs.to_wkt(),
+        equal_area_crs=equal_area_crs_for(gbox),
+        geographic=bool(gbox.crs.geographic),
+        is_wgs84=gbox.crs.epsg == 4326,
+        pixel_size=min(abs(t.a), abs(t.e)),
+    )
