@@ -151,6 +151,7 @@ def write_flood_products(
         "likelihood": ("flood_likelihood.tif", result.likelihood, None, "average", _LIKELIHOOD_TEXT),
         "classes": ("flood_class.tif", result.classes, _CLASS_COLOURS, "nearest", _CLASS_TEXT),
     }
+    smooth = {"likelihood"}  # continuous values: stored as horizontal differences (smaller, faster)
     names = {CLASS_FLOOD: "flood water", CLASS_PERMANENT: "permanent water", CLASS_WATER: "water"}
     # large rasters are traced in worker processes while this one writes the COGs and the statistics
     tracing = start_polygonize(result.classes, values=names, geojson=True)
@@ -159,8 +160,9 @@ def write_flood_products(
         for key, (name, da, colours, resampling, text) in rasters.items():
             say(f"writing {name}")
             paths[key] = write_cog(
-                out / name, da, nodata=UNKNOWN, colormap=colours, resampling=resampling, description=text
-            )
+                out / name, da, nodata=UNKNOWN, colormap=colours, resampling=resampling, description=text,
+                predictor=key in smooth,
+            )  # fmt: skip
         say("computing statistics")
         stats = _statistics(result, zones, determined)
         stats_path = atomic_write_text(out / "stats.json", json.dumps(stats, indent=2))

@@ -65,7 +65,8 @@ def write_cog(
     colormap: Mapping[int, tuple[int, int, int, int]] | None = None,
     description: str | None = None,
     tags: Mapping[str, str] | None = None,
-    level: int = 6,
+    level: int = 1,
+    predictor: bool = False,
 ) -> Path:
     """Write a 2-D array as a Cloud-Optimised GeoTIFF (ZSTD, internal tiles, overviews) and return its path.
 
@@ -86,7 +87,11 @@ def write_cog(
     description, tags
         Band description and dataset tags written into the file.
     level
-        ZSTD compression level.
+        ZSTD compression level. Level 1 compresses about three times faster than level 6, and its files are
+        0-15 % larger (measured on the flood maps of a full Sentinel-2 tile, decision 0112).
+    predictor
+        Store horizontal differences (TIFF predictor 2): smaller and faster for smooth continuous rasters (a
+        likelihood map: 66 MB at level 1 against 78 MB at level 6 without it), not for class maps.
     """
     import rasterio
     import rasterio.shutil
@@ -124,6 +129,6 @@ def write_cog(
             rasterio.shutil.copy(
                 staging, tmp, driver="COG", COMPRESS="ZSTD", LEVEL=level, BLOCKSIZE=blocksize_px,
                 OVERVIEWS="IGNORE_EXISTING", OVERVIEW_RESAMPLING=resampling.upper(), BIGTIFF="IF_SAFER",
-                NUM_THREADS="ALL_CPUS",
+                NUM_THREADS="ALL_CPUS", PREDICTOR="YES" if predictor else "NO",
             )  # fmt: skip
     return dest

@@ -214,7 +214,9 @@ def _default_workers(size_px: int) -> int:
     # a daemonic process is e.g. a Dask worker, whose cores are already busy with the cluster's tasks
     if size_px < PARALLEL_MIN_PX or multiprocessing.current_process().daemon:
         return 1
-    return max(1, min(_MAX_WORKERS, len(os.sched_getaffinity(0))))
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere every core counts
+    cores = len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+    return max(1, min(_MAX_WORKERS, cores))
 
 
 def start_trace(
