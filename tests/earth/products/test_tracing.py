@@ -180,3 +180,22 @@ def test_geojson_made_by_the_workers_is_the_file_write_vectors_makes(spain_class
     assert gpd.read_parquet(tmp_path / "b.parquet").geometry.equals(
         gpd.read_parquet(tmp_path / "a.parquet").geometry
     ) == (strips == 1)
+
+
+@pytest.mark.parametrize("lat", [-60.0, 0.0, 40.0, 70.0])
+def test_lonlat_polygon_areas_are_exact_on_the_ellipsoid(lat):
+    """Authority: pyproj's geodesic area of the same cells with their parallels densified (geodesics -> parallels)."""
+    from spacebridge.earth.products._strips import _lonlat_areas_m2
+
+    def geodesic_m2(west, south, east, north):
+        lons = np.linspace(west, east, 4001)
+        ring = np.concatenate([np.column_stack([lons, np.full_like(lons, south)]),
+                               np.column_stack([lons[::-1], np.full_like(lons, north)])])  # fmt: skip
+        return abs(Geod(ellps="WGS84").polygon_area_perimeter(ring[:, 0], ring[:, 1])[0])
+
+    cell = shapely.box(10.0, lat, 11.0, lat + 1.0)
+    holed = shapely.Polygon(cell.exterior, [shapely.box(10.25, lat + 0.25, 10.5, lat + 0.75).exterior])
+    areas = _lonlat_areas_m2(np.array([cell, holed, shapely.box(10.0, lat, 10.5, lat + 0.5)]))
+    assert areas[0] == pytest.approx(geodesic_m2(10.0, lat, 11.0, lat + 1.0), rel=1e-9)
+    assert areas[1] == pytest.approx(areas[0] - geodesic_m2(10.25, lat + 0.25, 10.5, lat + 0.75), rel=1e-9)
+    assert areas[2] == pytest.approx(geodesic_m2(10.0, lat, 10.5, lat + 0.5), rel=1e-9)

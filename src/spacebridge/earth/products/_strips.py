@@ -124,16 +124,52 @@ def _reproject(geometry: np.ndarray, src: str, dst: str) -> np.ndarray:
     )
 
 
+def _authalic_q(lat_deg: np.ndarray) -> np.ndarray:
+    """Snyder's (1987, eq. 3-12) ``q`` of the WGS 84 ellipsoid: the area between the equator and a parallel, over
+    a unit of longitude, is ``a² q / 2``."""
+    f = 1.0 / 298.257223563
+    e2 = f * (2.0 - f)
+    e = np.sqrt(e2)
+    s = np.sin(np.radians(lat_deg))
+    return (1.0 - e2) * (s / (1.0 - e2 * s * s) - np.log((1.0 - e * s) / (1.0 + e * s)) / (2.0 * e))
+
+
+def _lonlat_areas_m2(geometry: np.ndarray) -> np.ndarray:
+    """Exact WGS 84 areas of Polygons whose edges follow meridians and parallels (a north-up lon/lat grid's pixel
+    edges): by Green's theorem a ring's area is ``-a²/2 ∮ q(φ) dλ`` (Snyder 1987, ch. 3), where only the edges
+    along parallels contribute (``dλ = 0`` on a meridian) and each contributes exactly ``q(φ) Δλ``."""
+    import shapely
+
+    _, coords, (ring_offsets, polygon_offsets) = shapely.to_ragged_array(geometry)
+    lon, lat = coords[:, 0], coords[:, 1]
+    terms = np.zeros(len(lon))
+    terms[:-1] = np.radians(lon[1:] - lon[:-1]) * _authalic_q(lat[:-1])
+    terms[ring_offsets[1:-1] - 1] = 0.0  # no edge from one ring's last vertex to the next ring's first
+    rings = np.abs(np.add.reduceat(terms, ring_offsets[:-1])) * (6378137.0**2 / 2.0)
+    shell = np.zeros(len(rings), bool)
+    shell[polygon_offsets[:-1]] = True
+    return np.add.reduceat(np.where(shell, rings, -rings), polygon_offsets[:-1])
+
+
 def areas_m2(geometry: np.ndarray, grid: Grid) -> np.ndarray:
-    """Areas in m² in the grid's equal-area CRS (edges of geographic grids densified first)."""
+    """Areas in m²: exact on the WGS 84 ellipsoid for the Polygons of a north-up lon/lat grid; otherwise in the
+    grid's equal-area CRS (edges of other geographic grids densified first)."""
     import shapely
 
     if not len(geometry):
         return np.zeros(0, np.float64)
-    dense = geometry
-    if grid.geographic:
-        dense = shapely.segmentize(geometry, max_segment_length=_SEGMENT_PX * grid.pixel_size)
-    return np.asarray(shapely.area(_reproject(dense, grid.crs_wkt, grid.equal_area_crs)), dtype=np.float64)
+    out = np.zeros(len(geometry), np.float64)
+    todo = np.ones(len(geometry), bool)
+    if grid.is_wgs84 and grid.affine[1] == 0.0 and grid.affine[3] == 0.0:
+        todo = shapely.get_type_id(geometry) != shapely.GeometryType.POLYGON  # repaired ones can be multi-part
+        if (~todo).any():
+            out[~todo] = _lonlat_areas_m2(geometry[~todo])
+    if todo.any():
+        dense = geometry[todo]
+        if grid.geographic:
+            dense = shapely.segmentize(dense, max_segment_length=_SEGMENT_PX * grid.pixel_size)
+        out[todo] = shapely.area(_reproject(dense, grid.crs_wkt, grid.equal_area_crs))
+    return out
 
 
 def valid(geometry: np.ndarray) -> np.ndarray:
