@@ -36,8 +36,10 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import os
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -466,10 +468,33 @@ def choose_threshold(
         A threshold given by the user: no search, no warning.
     """
     hist = np.asarray(hist)
+    search = _search(hist, spec, min_ashman_d, min_class_fraction, fixed)
+    return _decide(hist, spec, search, tile_px=tile_px, min_ashman_d=min_ashman_d, fixed=fixed)
+
+
+def _search(
+    hist: np.ndarray, spec: MethodSpec, min_ashman_d: float, min_class_fraction: float, fixed: float | None
+) -> tuple[list[_Node], int] | None:
+    """The split-based search (:func:`_hsba`), or ``None`` when there is nothing to search."""
+    if fixed is not None or int(hist.sum()) == 0:
+        return None
+    return _hsba(hist, spec.centers, spec, min_ashman_d, min_class_fraction)
+
+
+def _decide(
+    hist: np.ndarray,
+    spec: MethodSpec,
+    search: tuple[list[_Node], int] | None,
+    *,
+    tile_px: int,
+    min_ashman_d: float,
+    fixed: float | None,
+) -> ThresholdChoice:
+    """The threshold from the search's tiles (or the fallback, with its warning)."""
     centers = spec.centers
     total = hist.sum(axis=(0, 1))
     valid_px = int(total.sum())
-    if fixed is not None or valid_px == 0:
+    if search is None:
         value = spec.fallback if fixed is None else float(fixed)
         water_mean, land_mean = _class_means(total, centers, value, spec)
         reason = "given by the user" if fixed is not None else "no valid pixel"
@@ -477,7 +502,7 @@ def choose_threshold(
             spec.name, spec.variable, spec.unit, value, spec.water_below, fixed is None, reason,
             0, 0, tile_px, None, water_mean, land_mean, spec.fallback_source, valid_px,
         )  # fmt: skip
-    nodes, tested = _hsba(hist, centers, spec, min_ashman_d, min_class_fraction)
+    nodes, tested = search
     if nodes:
         pooled = np.sum([hist[n.y0 : n.y1, n.x0 : n.x1].sum(axis=(0, 1)) for n in nodes], axis=0)
         value = _otsu(pooled, centers)
@@ -527,15 +552,15 @@ def choose_thresholds(
 
     fixed = fixed or {}
     graphs = [tile_histograms(v, m, tile_px=tile_px, spec=s) for v, m, s in inputs]
-    hists = dask.compute(*graphs)
-    return [
-        choose_threshold(
-            h,
-            s,
-            tile_px=tile_px,
-            min_ashman_d=min_ashman_d,
-            min_class_fraction=min_class_fraction,
-            fixed=fixed.get(s.name),
+    hists = [np.asarray(h) for h in dask.compute(*graphs)]
+    specs = [s for _, _, s in inputs]
+    # the searches run in threads (the EM's numpy operations on (tiles, 2, bins) arrays release the GIL), the
+    # decisions and their warnings here, in order
+    with ThreadPoolExecutor(max_workers=max(1, min(len(inputs), os.cpu_count() or 1))) as pool:
+        searches = list(
+            pool.map(lambda h, s: _search(h, s, min_ashman_d, min_class_fraction, fixed.get(s.name)), hists, specs)
         )
-        for h, (_, _, s) in zip(hists, inputs, strict=True)
+    return [
+        _decide(h, s, found, tile_px=tile_px, min_ashman_d=min_ashman_d, fixed=fixed.get(s.name))
+        for h, s, found in zip(hists, specs, searches, strict=True)
     ]
