@@ -119,7 +119,8 @@ class _Votes:
             # ensemble_vote: round((total / n_valid) * 100) in float32, half to even; 255 without a valid method
             n_valid = np.bitwise_and(code[:n], 15, out=c[:n])
             unknown = n_valid == 0
-            lik = np.divide(total[:n], np.maximum(n_valid, 1, out=n_valid), out=total[:n])
+            divisor = np.bitwise_or(n_valid, unknown.view(np.uint8), out=n_valid)  # 1 where unknown (replaced)
+            lik = np.divide(total[:n], divisor, out=total[:n])
             np.multiply(lik, 100.0, out=lik)
             np.rint(lik, out=lik)
             np.copyto(likelihood[rows], lik, casting="unsafe")
