@@ -32,8 +32,8 @@ from spacebridge.core.errors import (
     PartialCoverageWarning,
     ThresholdFallbackWarning,
 )
+from spacebridge.core.memory import trim_memory
 from spacebridge.earth.flood._fused import fused_maps
-from spacebridge.earth.flood._memory import trim_memory
 from spacebridge.earth.flood.change import classify_water
 from spacebridge.earth.flood.ensemble import apply_min_area, ensemble_vote, water_membership
 from spacebridge.earth.flood.methods import (

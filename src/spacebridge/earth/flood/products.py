@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from spacebridge.core.atomic import atomic_write_text
+from spacebridge.core.memory import trim_memory
 from spacebridge.core.provenance import Lineage
-from spacebridge.earth.flood._memory import trim_memory
 from spacebridge.earth.flood.change import CLASS_FLOOD, CLASS_NAMES, CLASS_PERMANENT, CLASS_WATER
 from spacebridge.earth.flood.ensemble import UNKNOWN
 from spacebridge.earth.flood.result import FloodResult
@@ -163,6 +163,7 @@ def write_flood_products(
                 out / name, da, nodata=UNKNOWN, colormap=colours, resampling=resampling, description=text,
                 predictor=key in smooth,
             )  # fmt: skip
+        trim_memory()  # the COG writers' buffers, before the statistics (the tracing workers are at their peak)
         say("computing statistics")
         stats = _statistics(result, zones, determined)
         stats_path = atomic_write_text(out / "stats.json", json.dumps(stats, indent=2))

@@ -125,7 +125,7 @@ class FloodResult:
         import dask.array as da
         import numpy as np
 
-        from spacebridge.earth.flood._memory import trim_memory
+        from spacebridge.core.memory import trim_memory
 
         pairs = self.vote_counts
         if pairs is None:

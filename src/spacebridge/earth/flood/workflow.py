@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from spacebridge.core.errors import GridMismatchError, MalformedInputError
+from spacebridge.core.memory import trim_memory
 from spacebridge.core.provenance import Lineage
-from spacebridge.earth.flood._memory import trim_memory
 from spacebridge.earth.flood.pipeline import map_flood
 from spacebridge.earth.flood.products import FloodProducts, write_flood_products
 from spacebridge.earth.flood.result import FloodParams, OpticalInput, SarInput

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from spacebridge.earth.products._strips import Grid, StripOut, finish, to_grid_crs
+from spacebridge.earth.products._strips import Grid, StripOut, finish, lookup_mask, to_grid_crs
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class Joined:
     """
 
     keep: np.ndarray
-    merged: dict[int, tuple[float, object, bytes]]
+    merged: dict[int, tuple[float, Any, bytes]]
 
 
 def _find(parent: np.ndarray, i: int) -> int:
@@ -41,11 +42,18 @@ def _owners(cols: np.ndarray, row: float, pieces: np.ndarray, geometry: np.ndarr
 
 
 def _cut_pairs(
-    data: np.ndarray, mask: np.ndarray, cut: int, geometry: np.ndarray, above: np.ndarray, below: np.ndarray, grid: Grid
+    data: np.ndarray,
+    wanted: np.ndarray,
+    cut: int,
+    geometry: np.ndarray,
+    above: np.ndarray,
+    below: np.ndarray,
+    grid: Grid,
 ) -> list[tuple[int, int]]:
     """Pairs (piece above, piece below) that share a pixel edge on the cut between rows ``cut - 1`` and ``cut``."""
     top, bottom = data[cut - 1], data[cut]
-    joined = mask[cut - 1] & mask[cut] & (top == bottom)
+    mask = lookup_mask(data[cut - 1 : cut + 1], wanted)
+    joined = mask[0] & mask[1] & (top == bottom)
     if not joined.any() or not len(above) or not len(below):
         return []
     # one pixel per run of joined edges of one class: the run lies in one piece on each side
@@ -60,7 +68,7 @@ def _cut_pairs(
 def join(
     outs: Sequence[StripOut],
     data: np.ndarray,
-    mask: np.ndarray,
+    wanted: np.ndarray,
     cuts: Sequence[int],
     grid: Grid,
     names: Mapping[int, str],
@@ -80,7 +88,7 @@ def join(
         pair
         for k, cut in enumerate(cuts)
         for pair in _cut_pairs(
-            data, mask, cut, geometry, starts[k] + np.flatnonzero(outs[k].edges[1]),
+            data, wanted, cut, geometry, starts[k] + np.flatnonzero(outs[k].edges[1]),
             starts[k + 1] + np.flatnonzero(outs[k + 1].edges[0]), grid,
         )
     ]  # fmt: skip

@@ -1,5 +1,5 @@
-"""A polygon-tracing worker process: reads one pickled strip on standard input, writes its polygons on standard
-output (see :class:`spacebridge.earth.products.tracing.TraceJob`)."""
+"""A polygon-tracing worker process: reads a pickled list of strips on standard input, traces them one after the
+other and writes their polygons on standard output (see :class:`spacebridge.earth.products.tracing.TraceJob`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import sys
 def main() -> None:
     from spacebridge.earth.products._strips import trace_strip
 
-    strip = pickle.load(sys.stdin.buffer)  # written by the parent process only
-    pickle.dump(trace_strip(strip), sys.stdout.buffer, protocol=5)
+    strips = pickle.load(sys.stdin.buffer)  # written by the parent process only
+    pickle.dump([trace_strip(strip) for strip in strips], sys.stdout.buffer, protocol=5)
     sys.stdout.buffer.flush()
 
 

@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from spacebridge.earth.products._strips import Strip, StripOut, grid_of, lookup_mask, trace_strip
+from spacebridge.earth.products._strips import Strip, StripOut, grid_of, trace_strip
 
 __all__ = ["PARALLEL_MIN_PX", "TraceJob", "Traced", "start_trace"]
 
@@ -63,48 +63,71 @@ PARALLEL_MIN_PX = 30_000_000
 """Rasters from this size up are traced in parallel strips (below it, starting the workers costs more than it
 saves: about 1 s per worker process)."""
 _MAX_WORKERS = 4
+_COPY_BYTES = 1 << 24
 
 
 @dataclass(frozen=True)
 class Traced:
-    """The polygons of a trace: class values, areas in m² and shapely Polygons in WGS 84 (EPSG:4326)."""
+    """The polygons of a trace: class values, areas in m², and the polygons in WGS 84 (EPSG:4326) as WKB with
+    their bounds and geometry types (:attr:`geometry` decodes them)."""
 
     values: np.ndarray
     areas_m2: np.ndarray
-    geometry: np.ndarray
+    wkb: list[bytes]
+    bounds: np.ndarray
+    types: np.ndarray
+
+    @property
+    def geometry(self) -> np.ndarray:
+        """shapely Polygons (or MultiPolygons where a repair split one), WGS 84."""
+        import shapely
+
+        return np.asarray(shapely.from_wkb(self.wkb), dtype=object).reshape(-1)
 
 
 class _Worker:
-    """One strip traced by a fresh Python process (``python -m spacebridge.earth.products._trace_worker``).
+    """Strips traced one after the other by a fresh Python process (``python -m
+    spacebridge.earth.products._trace_worker``).
 
     A plain subprocess rather than ``multiprocessing``: its "spawn" start method imports the caller's main module
     again in every worker, which re-runs a script that lacks the ``if __name__ == "__main__"`` guard; and "fork"
-    is unsafe in a process that runs threads (dask, GDAL). The strip goes in and the polygons come out as pickles
-    over the worker's standard input and output, written and read by a thread of this process.
+    is unsafe in a process that runs threads (dask, GDAL). The strips' pixels go through ``.npy`` files (no copy
+    held here), the strips' descriptions in and the polygons out as pickles over the worker's standard input and
+    output, written and read by a thread of this process.
     """
 
-    def __init__(self, strip: Strip) -> None:
+    def __init__(self, strips: list[Strip], folder: Path) -> None:
+        import dataclasses
+
         import spacebridge
 
+        sent = []
+        for strip in strips:
+            path = folder / f"strip{strip.row0}.npy"
+            np.save(path, strip.data)
+            sent.append(dataclasses.replace(strip, data=strip.data[:0], data_path=str(path)))
         root = str(Path(spacebridge.__file__).resolve().parents[1])  # the worker imports the same package
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
         command = [sys.executable, "-m", "spacebridge.earth.products._trace_worker"]
         self._proc = subprocess.Popen(command, stdin=PIPE, stdout=PIPE, stderr=PIPE, env=env)
         self._output: tuple[bytes, bytes] | None = None
-        self._thread = threading.Thread(target=self._talk, args=(pickle.dumps(strip, protocol=5),), daemon=True)
+        self._outs: list[StripOut] | None = None
+        self._thread = threading.Thread(target=self._talk, args=(pickle.dumps(sent, protocol=5),), daemon=True)
         self._thread.start()
 
     def _talk(self, payload: bytes) -> None:
         with contextlib.suppress(OSError, ValueError):  # killed by close(): result() reports it
             self._output = self._proc.communicate(payload)
 
-    def result(self) -> StripOut:
-        self._thread.join()
-        if self._output is None or self._proc.returncode != 0:
-            err = self._output[1].decode(errors="replace").strip().splitlines()[-3:] if self._output else []
-            raise OSError(f"exit status {self._proc.returncode}: {' '.join(err) or 'no output'}")
-        out: StripOut = pickle.loads(self._output[0])
-        return out
+    def result(self) -> list[StripOut]:
+        if self._outs is None:
+            self._thread.join()
+            if self._output is None or self._proc.returncode != 0:
+                err = self._output[1].decode(errors="replace").strip().splitlines()[-3:] if self._output else []
+                raise OSError(f"exit status {self._proc.returncode}: {' '.join(err) or 'no output'}")
+            self._outs = pickle.loads(self._output[0])
+            self._output = None
+        return self._outs
 
     def kill(self) -> None:
         if self._proc.poll() is None:
@@ -121,33 +144,41 @@ class TraceJob:
 
     def __init__(
         self, data: np.ndarray, wanted: np.ndarray, gbox: Any, names: Mapping[int, str], cuts: list[int], *,
-        parallel: bool, features: bool,
+        workers: int, features: bool,
     ) -> None:  # fmt: skip
         self._data, self._wanted, self._cuts, self._names = data, wanted, cuts, dict(names)
         self._grid = grid_of(gbox)
-        self._tmp = Path(tempfile.mkdtemp(prefix="spacebridge-polygons-")) if features else None
+        self._tmp = Path(tempfile.mkdtemp(prefix="spacebridge-polygons-")) if features or workers > 1 else None
+        self._features = features
         bounds = [0, *cuts, len(data)]
         self._strips = [
             Strip(data[r0:r1], r0, wanted, self._grid, self._names,
-                  str(self._tmp / f"strip{k}.txt") if self._tmp is not None else None)
+                  str(self._tmp / f"strip{k}.txt") if features and self._tmp is not None else None)
             for k, (r0, r1) in enumerate(itertools.pairwise(bounds))
         ]  # fmt: skip
-        self._workers: list[_Worker | None] = [None] * len(self._strips)
+        self._workers: list[_Worker | None] = []
+        self._owner: list[tuple[int, int]] = []  # (worker, position in its strips) of each strip
         self._result: tuple[Traced, list[tuple[int, int, int]], dict[int, bytes]] | None = None
-        if parallel:
-            for k, strip in enumerate(self._strips):
+        groups = np.array_split(np.arange(len(self._strips)), max(1, min(workers, len(self._strips))))
+        for w, group in enumerate(groups):
+            self._owner += [(w, i) for i in range(len(group))]
+            worker = None
+            if workers > 1:
                 try:
-                    self._workers[k] = _Worker(strip)
-                except OSError as exc:  # no usable interpreter (embedded Python...): this strip is traced here
+                    worker = _Worker([self._strips[k] for k in group], self._tmp or Path(tempfile.gettempdir()))
+                except OSError as exc:  # no usable interpreter (embedded Python...): these strips are traced here
                     log.warning("cannot start a polygon worker (%s); tracing in this process", exc)
+            self._workers.append(worker)
 
     def _strip_result(self, k: int) -> StripOut:
-        worker = self._workers[k]
+        w, i = self._owner[k]
+        worker = self._workers[w]
         if worker is not None:
             try:
-                return worker.result()
-            except OSError as exc:  # the worker died (killed, out of memory...): trace its strip here
-                log.warning("a polygon worker failed (%s); tracing its strip in this process", exc)
+                return worker.result()[i]
+            except OSError as exc:  # the worker died (killed, out of memory...): trace its strips here
+                log.warning("a polygon worker failed (%s); tracing its strips in this process", exc)
+                self._workers[w] = None
         return trace_strip(self._strips[k])
 
     def close(self) -> None:
@@ -164,10 +195,12 @@ class TraceJob:
         from spacebridge.earth.products._cuts import join
 
         outs = [self._strip_result(k) for k in range(len(self._strips))]
-        self._workers = [None] * len(self._strips)
+        self._workers = [None] * len(self._workers)
         values = np.concatenate([o.values for o in outs])
         areas = np.concatenate([o.areas_m2 for o in outs])
-        geometry = np.asarray(shapely.from_wkb([w for o in outs for w in o.wkb]), dtype=object).reshape(-1)
+        wkb = [w for o in outs for w in o.wkb]
+        bounds = np.concatenate([o.bounds for o in outs])
+        types = np.concatenate([o.types for o in outs])
         texts = [  # where each polygon's text is: (strip, offset, size)
             (k, int(end - size), int(size))
             for k, o in enumerate(outs)
@@ -175,15 +208,16 @@ class TraceJob:
         ]
         merged_texts: dict[int, bytes] = {}
         if self._cuts:
-            joined = join(outs, self._data, lookup_mask(self._data, self._wanted), self._cuts, self._grid,
-                          self._names, self._tmp is not None)  # fmt: skip
+            joined = join(outs, self._data, self._wanted, self._cuts, self._grid, self._names, self._features)
             for i, (area, geom, text) in joined.merged.items():
-                areas[i], geometry[i], merged_texts[i] = area, geom, text
+                areas[i], wkb[i], merged_texts[i] = area, shapely.to_wkb(geom), text
+                bounds[i], types[i] = shapely.bounds(geom), shapely.get_type_id(geom)
             keep = np.flatnonzero(joined.keep)
-            values, areas, geometry = values[keep], areas[keep], geometry[keep]
+            values, areas, bounds, types = values[keep], areas[keep], bounds[keep], types[keep]
+            wkb = [wkb[i] for i in keep]
             merged_texts = {int(np.searchsorted(keep, i)): t for i, t in merged_texts.items()}
             texts = [texts[i] for i in keep]
-        return Traced(values, areas, geometry), texts, merged_texts
+        return Traced(values, areas, wkb, bounds, types), texts, merged_texts
 
     def _collected(self) -> tuple[Traced, list[tuple[int, int, int]], dict[int, bytes]]:
         if self._result is None:
@@ -196,18 +230,32 @@ class TraceJob:
 
     def write_geojson(self, fh: Any) -> None:
         """Write the Features (made with ``features=True``) as an RFC 7946 FeatureCollection into a binary file."""
-        if self._tmp is None:
+        if not self._features:
             raise ValueError("this trace was started without features=True")
         _, texts, merged = self._collected()
         fh.write(b'{"type": "FeatureCollection", "features": [')
         with contextlib.ExitStack() as stack:
             sources = [stack.enter_context(open(s.features_path or os.devnull, "rb")) for s in self._strips]
+            run: list[int] = []  # [strip, start, end) of consecutive texts of one file, copied in one go
+
+            def flush() -> None:
+                if run:
+                    sources[run[0]].seek(run[1])
+                    fh.write(sources[run[0]].read(run[2] - run[1]))
+                    run.clear()
+
             for i, (k, offset, size) in enumerate(texts):
+                skip = 1 if i == 0 else 0  # ",\n" before every feature but the first: "\n"
                 text = merged.get(i)
-                if text is None:
-                    sources[k].seek(offset)
-                    text = sources[k].read(size)
-                fh.write(text[1:] if i == 0 else text)  # ",\n" before every feature but the first: "\n"
+                if text is not None:
+                    flush()
+                    fh.write(text[skip:])
+                elif run and run[0] == k and run[2] == offset and run[2] - run[1] < _COPY_BYTES:
+                    run[2] = offset + size
+                else:
+                    flush()
+                    run.extend((k, offset + skip, offset + size))
+            flush()
         fh.write(b"\n]}\n")
 
 
@@ -247,12 +295,15 @@ def start_trace(
         ``PARALLEL_MIN_PX`` pixels and more, none (trace in this process) below that or inside a daemonic process
         (e.g. a Dask worker).
     strips
-        Horizontal strips to trace separately; default: one per worker.
+        Horizontal strips to trace separately; default: two per worker (each worker traces its strips one after
+        the other: half the polygonizer's memory), one without workers.
     features
         Also make the GeoJSON Feature texts (for :meth:`TraceJob.write_geojson`).
     """
     n_workers = _default_workers(data.size) if workers is None else max(1, workers)
-    n_strips = max(1, min(strips if strips is not None else n_workers, len(data)))
+    default_strips = 2 * n_workers if n_workers > 1 else 1
+    n_strips = max(1, min(strips if strips is not None else default_strips, len(data)))
     cuts = [round(k * len(data) / n_strips) for k in range(1, n_strips)]
     labels = dict(names) if names is not None else {int(v): str(v) for v in wanted}
-    return TraceJob(data, wanted, gbox, labels, cuts, parallel=n_workers > 1 and n_strips > 1, features=features)
+    n_workers = min(n_workers, n_strips)
+    return TraceJob(data, wanted, gbox, labels, cuts, workers=n_workers, features=features)

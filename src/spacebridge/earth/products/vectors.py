@@ -56,12 +56,53 @@ class PolygonJob:
         )
 
     def write(self, *, geojson: str | os.PathLike[str], parquet: str | os.PathLike[str]) -> list[Path]:
-        """Write the polygons as GeoJSON (texts made by the tracing workers) and GeoParquet, atomically."""
+        """Write the polygons as GeoJSON (texts made by the tracing workers) and GeoParquet, atomically.
+
+        The GeoParquet file is written from the workers' WKB with pyarrow (GeoParquet 1.0.0 metadata: WKB
+        encoding, geometry types, bounding box, the CRS as PROJJSON), the columns of :meth:`result`'s
+        GeoDataFrame; decoding the geometries only for geopandas to encode them again cost about 1.3 s on a
+        full tile.
+        """
         with atomic_path(geojson) as tmp, open(tmp, "wb") as fh:
             self._job.write_geojson(fh)
         with atomic_path(parquet) as tmp:
-            self.result().to_parquet(tmp, index=False)
+            _write_geoparquet(self._job.result(), self._values, tmp)
         return [Path(geojson), Path(parquet)]
+
+
+_TYPE_NAMES = {3: "Polygon", 6: "MultiPolygon", 7: "GeometryCollection"}
+
+
+def _write_geoparquet(traced: Any, names: Mapping[int, str], path: Path) -> None:
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyproj import CRS
+
+    bounds = traced.bounds
+    bbox = [float(bounds[:, 0].min()), float(bounds[:, 1].min()), float(bounds[:, 2].max()), float(bounds[:, 3].max())]
+    geo = {
+        "version": "1.0.0",
+        "primary_column": "geometry",
+        "columns": {
+            "geometry": {
+                "encoding": "WKB",
+                "geometry_types": sorted({_TYPE_NAMES.get(int(t), "Unknown") for t in np.unique(traced.types)}),
+                "crs": CRS("EPSG:4326").to_json_dict(),
+                **({"bbox": bbox} if len(bounds) else {}),
+            }
+        },
+    }
+    table = pa.table(
+        {
+            "value": pa.array(traced.values.astype(np.int64)),
+            "class": pa.array([names[int(v)] for v in traced.values], pa.string()),
+            "area_m2": pa.array(np.round(traced.areas_m2, 2)),
+            "geometry": pa.array(traced.wkb, pa.binary()),
+        }
+    ).replace_schema_metadata({"geo": json.dumps(geo)})
+    pq.write_table(table, path)
 
 
 def start_polygonize(

@@ -1,4 +1,4 @@
-"""Give freed heap memory back to the operating system between the phases of a flood run.
+"""Give freed heap memory back to the operating system between the phases of a long run (flood, polygons).
 
 glibc's allocator raises its mmap threshold after large blocks are freed (up to 32 MB), so the per-chunk arrays of
 a dask computation (a 2048 x 2048 float32 chunk is 16 MB) end up on the heap of each worker thread's arena, and
