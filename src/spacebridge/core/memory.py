@@ -14,8 +14,9 @@ import ctypes
 import ctypes.util
 import functools
 import logging
+from typing import Any
 
-__all__ = ["trim_memory"]
+__all__ = ["touch_pages", "trim_memory"]
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +39,25 @@ def trim_memory() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+def touch_pages(arrays: list[Any], *, threads: int = 2) -> None:
+    """Write zeros through freshly allocated C-contiguous numpy arrays, in ``threads`` threads.
+
+    The first write to a page faults it in; on a virtual machine that returns freed memory to its host this costs
+    about 2 s per GB when done one page at a time with ``ndarray.fill``, and 0.15-0.27 s for 360 MB with
+    ``memset`` in two threads (ctypes releases the GIL during the call), measured on the 2-core sandbox.
+    """
+    import ctypes
+    from concurrent.futures import ThreadPoolExecutor
+
+    parts = []
+    for a in arrays:
+        if not a.flags.c_contiguous:
+            raise ValueError("touch_pages needs C-contiguous arrays")
+        if a.nbytes == 0:
+            continue
+        step = -(-a.nbytes // threads)
+        parts += [(a.ctypes.data + start, min(step, a.nbytes - start)) for start in range(0, a.nbytes, step)]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(lambda part: ctypes.memset(part[0], 0, part[1]), parts))

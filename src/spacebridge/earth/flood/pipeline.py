@@ -16,6 +16,7 @@ reprojection. The loader (``spacebridge.earth.load.open_scene(..., geobox=...)``
 from __future__ import annotations
 
 import logging
+import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import replace
@@ -47,7 +48,7 @@ from spacebridge.earth.flood.methods import (
 )
 from spacebridge.earth.flood.result import FloodParams, FloodResult, OpticalInput, SarInput
 from spacebridge.earth.flood.sar import lee_filter_db
-from spacebridge.earth.flood.thresholds import ThresholdChoice, choose_thresholds
+from spacebridge.earth.flood.thresholds import ThresholdChoice, choose_thresholds, tile_histograms
 
 __all__ = ["map_flood"]
 
@@ -205,6 +206,8 @@ def _check_inputs(
 
 def _on_cluster() -> bool:
     """Whether a ``distributed`` client is the active scheduler."""
+    if "distributed" not in sys.modules:  # no client without it (and importing it costs 0.2 s)
+        return False
     try:
         from distributed import default_client
 
@@ -214,13 +217,16 @@ def _on_cluster() -> bool:
     return True
 
 
-def _compact(cands: list[_Candidate], params: FloodParams) -> list[_Candidate]:
+def _compact(cands: list[_Candidate], params: FloodParams) -> tuple[list[_Candidate], list[np.ndarray] | None]:
     """The thresholded variables as float16 (NaN = invalid), kept in memory when lazy and small enough.
 
     Every path (numpy, lazy, persisted, tiled on a cluster) thresholds the same float16 values, so their maps are
     identical bit for bit. float16 keeps 11 significant bits: 0.0005 on water indices and at most 0.016 dB on
     backscatter in [-32, 32] dB, far below the histogram bins (0.005 and 0.1 dB) that choose the thresholds.
-    Persisting means a dask-backed scene is read and filtered once instead of twice.
+    Persisting means a dask-backed scene is read and filtered once instead of twice; the per-tile histograms that
+    choose the thresholds are then computed in the same pass, from each block as it is made (the same histograms
+    as a later pass over the persisted values, without reading them again). Returns the variables and, when
+    persisted, their histograms.
     """
     import dask
     import dask.array as da
@@ -231,14 +237,23 @@ def _compact(cands: list[_Candidate], params: FloodParams) -> list[_Candidate]:
     # on a cluster the caller owns the graph (tiled jobs ship it whole): keep it lazy there
     auto = nbytes <= params.persist_max_bytes and not _on_cluster()
     wanted = params.persist if params.persist is not None else auto
+    hists: list[np.ndarray] | None = None
     if lazy and wanted:
-        compact = list(dask.persist(*compact))
+        graphs = [
+            tile_histograms(k, k.notnull(), tile_px=params.tile_px, spec=s)
+            for (s, _, _), k in zip(cands, compact, strict=True)
+        ]
+        done = dask.persist(*compact, *graphs)
+        compact = list(done[: len(compact)])
+        hists = [np.asarray(h) for h in done[len(compact) :]]
         trim_memory()
         log.info("persisted %d variables (%.0f MB) in memory", len(compact), nbytes / 1e6)
-    return [(s, k, k.notnull()) for (s, _, _), k in zip(cands, compact, strict=True)]
+    return [(s, k, k.notnull()) for (s, _, _), k in zip(cands, compact, strict=True)], hists
 
 
-def _thresholds(cands: list[_Candidate], params: FloodParams, warned: list[str]) -> list[ThresholdChoice]:
+def _thresholds(
+    cands: list[_Candidate], params: FloodParams, warned: list[str], hists: list[np.ndarray] | None
+) -> list[ThresholdChoice]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ThresholdFallbackWarning)
         choices = choose_thresholds(
@@ -247,6 +262,7 @@ def _thresholds(cands: list[_Candidate], params: FloodParams, warned: list[str])
             min_ashman_d=params.min_ashman_d,
             min_class_fraction=params.min_class_fraction,
             fixed=params.thresholds,
+            histograms=hists,
         )
     for w in caught:
         warned.append(str(w.message))
@@ -357,9 +373,9 @@ def _map_flood(
     pre_bands = _sar_bands(pre_sar, params) if pre_sar is not None else {}
     water_cands = _water_candidates(optical, post_bands)
     change_cands = _change_candidates(optical, pre_optical, post_bands, pre_bands)
-    persisted = _compact(water_cands + change_cands, params)
+    persisted, hists = _compact(water_cands + change_cands, params)
     water_cands, change_cands = persisted[: len(water_cands)], persisted[len(water_cands) :]
-    choices = _thresholds(water_cands + change_cands, params, warned)
+    choices = _thresholds(water_cands + change_cands, params, warned, hists)
     water_choices, change_choices = choices[: len(water_cands)], choices[len(water_cands) :]
     if all(c.valid_px == 0 for c in water_choices):
         raise NoValidDataError(

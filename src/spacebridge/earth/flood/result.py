@@ -125,7 +125,7 @@ class FloodResult:
         import dask.array as da
         import numpy as np
 
-        from spacebridge.core.memory import trim_memory
+        from spacebridge.core.memory import touch_pages, trim_memory
 
         pairs = self.vote_counts
         if pairs is None:
@@ -135,8 +135,7 @@ class FloodResult:
             # chunks are stored into preallocated arrays as they are computed: no second full-size copy to
             # concatenate them, so a map costs its size once (only where the tasks share this process's memory)
             targets = [np.empty(m.shape, m.dtype) for m in maps]
-            for t in targets:  # touch the pages in order first: faulting them in block by block costs ~7x more CPU
-                t.fill(0)
+            touch_pages(targets)  # the pages in order first: faulting them in block by block costs ~7x more CPU
             stored = da.store([m.data for m in maps], targets, lock=False, compute=False)
             _, counts = dask.compute(stored, pairs)
             extent, likelihood, classes = (m.copy(data=t) for m, t in zip(maps, targets, strict=True))

@@ -543,16 +543,20 @@ def choose_thresholds(
     min_ashman_d: float = DEFAULT_MIN_ASHMAN_D,
     min_class_fraction: float = DEFAULT_MIN_CLASS_FRACTION,
     fixed: Mapping[str, float] | None = None,
+    histograms: Sequence[np.ndarray] | None = None,
 ) -> list[ThresholdChoice]:
     """Thresholds for several ``(values, valid, spec)`` inputs, their histograms computed in one pass.
 
-    ``fixed`` maps method ids to thresholds given by the user.
+    ``fixed`` maps method ids to thresholds given by the user; ``histograms`` are the inputs' per-tile histograms
+    (:func:`tile_histograms`) when the caller has computed them already.
     """
     import dask
 
     fixed = fixed or {}
-    graphs = [tile_histograms(v, m, tile_px=tile_px, spec=s) for v, m, s in inputs]
-    hists = [np.asarray(h) for h in dask.compute(*graphs)]
+    if histograms is None:
+        graphs = [tile_histograms(v, m, tile_px=tile_px, spec=s) for v, m, s in inputs]
+        histograms = dask.compute(*graphs)
+    hists = [np.asarray(h) for h in histograms]
     specs = [s for _, _, s in inputs]
     # the searches run in threads (the EM's numpy operations on (tiles, 2, bins) arrays release the GIL), the
     # decisions and their warnings here, in order
