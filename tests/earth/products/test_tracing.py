@@ -215,3 +215,22 @@ def test_lonlat_polygon_areas_are_exact_on_the_ellipsoid(lat):
     assert areas[0] == pytest.approx(geodesic_m2(10.0, lat, 11.0, lat + 1.0), rel=1e-9)
     assert areas[1] == pytest.approx(areas[0] - geodesic_m2(10.25, lat + 0.25, 10.5, lat + 0.75), rel=1e-9)
     assert areas[2] == pytest.approx(geodesic_m2(10.0, lat, 10.5, lat + 0.5), rel=1e-9)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_raster_without_any_wanted_pixel_writes_empty_layers(tmp_path, workers):
+    from odc.geo.xr import wrap_xr
+
+    gbox = _grid((40, 30))
+    job = start_polygonize(wrap_xr(np.zeros((40, 30), np.uint8), gbox), values={1: "water"}, workers=workers,
+                           geojson=True)  # fmt: skip
+    try:
+        job.write(geojson=tmp_path / "e.geojson", parquet=tmp_path / "e.parquet")
+        assert len(job.result()) == 0
+    finally:
+        job.close()
+    assert json.loads((tmp_path / "e.geojson").read_text()) == {"type": "FeatureCollection", "features": []}
+    empty = gpd.read_parquet(tmp_path / "e.parquet")
+    assert len(empty) == 0
+    assert list(empty.columns) == ["value", "class", "area_m2", "geometry"]
+    assert empty.crs == "EPSG:4326"

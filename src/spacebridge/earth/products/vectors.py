@@ -81,7 +81,11 @@ def _write_geoparquet(traced: Any, names: Mapping[int, str], path: Path) -> None
     from pyproj import CRS
 
     bounds = traced.bounds
-    bbox = [float(bounds[:, 0].min()), float(bounds[:, 1].min()), float(bounds[:, 2].max()), float(bounds[:, 3].max())]
+    bbox = (
+        [float(bounds[:, 0].min()), float(bounds[:, 1].min()), float(bounds[:, 2].max()), float(bounds[:, 3].max())]
+        if len(bounds)
+        else []
+    )
     geo = {
         "version": "1.0.0",
         "primary_column": "geometry",
@@ -90,7 +94,7 @@ def _write_geoparquet(traced: Any, names: Mapping[int, str], path: Path) -> None
                 "encoding": "WKB",
                 "geometry_types": sorted({_TYPE_NAMES.get(int(t), "Unknown") for t in np.unique(traced.types)}),
                 "crs": CRS("EPSG:4326").to_json_dict(),
-                **({"bbox": bbox} if len(bounds) else {}),
+                **({"bbox": bbox} if bbox else {}),
             }
         },
     }
