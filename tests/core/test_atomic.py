@@ -1,4 +1,5 @@
 import os
+import stat
 
 import pytest
 
@@ -45,3 +46,14 @@ def test_staged_output_publishes_only_on_success(tmp_path):
         "sub/b.json",
     ]
     assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+
+
+def test_atomic_files_get_the_mode_of_a_new_file_or_of_the_file_they_replace(tmp_path):
+    mask = os.umask(0o022)
+    os.umask(mask)
+    path = atomic_write_text(tmp_path / "new.json", "{}")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+    os.chmod(path, 0o640)
+    atomic_write_text(path, "[]")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert path.read_text() == "[]"

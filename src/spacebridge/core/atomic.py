@@ -26,12 +26,25 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def _new_file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0o666 less the process's umask (read without changing it)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    mask = os.umask(0o022)  # no /proc (macOS): read it by setting it, and put it back at once
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(dest: str | os.PathLike[str], *, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``dest``; rename it onto ``dest`` if the block succeeds.
 
     The temporary file keeps ``dest``'s suffix (or ``suffix``) so that drivers choosing a format by
-    extension (GDAL, pyarrow) behave. On error the temporary file is removed and ``dest`` is untouched.
+    extension (GDAL, pyarrow) behave. On error the temporary file is removed and ``dest`` is untouched. The file
+    gets ``dest``'s mode when it replaces one, else the mode a new file gets (``mkstemp``'s 0o600 would make
+    products unreadable to the other users of a shared server).
 
     Examples
     --------
@@ -51,6 +64,9 @@ def atomic_path(dest: str | os.PathLike[str], *, suffix: str | None = None) -> I
     tmp = Path(tmp_name)
     try:
         yield tmp
+        mode = dest_path.stat().st_mode & 0o7777 if dest_path.exists() else _new_file_mode()
+        with contextlib.suppress(FileNotFoundError):  # the writer may have removed it (then: nothing to rename)
+            os.chmod(tmp, mode)
         os.replace(tmp, dest_path)
         _fsync_dir(dest_path.parent)
     except BaseException:
