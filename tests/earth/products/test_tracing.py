@@ -28,7 +28,11 @@ def _grid(shape, crs="EPSG:32630"):
 
 
 def _trace(data, wanted, gbox, **kw):
-    return start_trace(data, np.asarray(wanted, data.dtype), gbox, **kw).result()
+    job = start_trace(data, np.asarray(wanted, data.dtype), gbox, **kw)
+    try:
+        return job.result()
+    finally:
+        job.close()
 
 
 def _sorted(traced):
@@ -234,3 +238,20 @@ def test_a_raster_without_any_wanted_pixel_writes_empty_layers(tmp_path, workers
     assert len(empty) == 0
     assert list(empty.columns) == ["value", "class", "area_m2", "geometry"]
     assert empty.crs == "EPSG:4326"
+
+
+def test_the_temporary_folder_goes_with_the_job(spain_classes):
+    import gc
+
+    classes, gbox = spain_classes
+    job = start_trace(classes, np.asarray([1], np.uint8), gbox, workers=2, features=True)
+    folder = job._tmp
+    job.result()
+    assert folder.is_dir()
+    job.close()
+    assert not folder.exists()
+    job = start_trace(classes, np.asarray([1], np.uint8), gbox, workers=1, features=True)
+    folder = job._tmp
+    del job
+    gc.collect()
+    assert not folder.exists()

@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,6 +150,8 @@ class TraceJob:
         self._data, self._wanted, self._cuts, self._names = data, wanted, cuts, dict(names)
         self._grid = grid_of(gbox)
         self._tmp = Path(tempfile.mkdtemp(prefix="spacebridge-polygons-")) if features or workers > 1 else None
+        # the folder goes when the job is closed, or else when it is garbage-collected
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._tmp, True) if self._tmp is not None else None
         self._features = features
         bounds = [0, *cuts, len(data)]
         self._strips = [
@@ -186,8 +189,8 @@ class TraceJob:
         for worker in self._workers:
             if worker is not None:
                 worker.kill()
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+        if self._cleanup is not None:
+            self._cleanup()
 
     def _collect(self) -> tuple[Traced, list[tuple[int, int, int]], dict[int, bytes]]:
         import shapely
