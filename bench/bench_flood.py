@@ -179,6 +179,9 @@ def _baseline_vectors(extent: np.ndarray, profile: dict[str, Any], out: Path) ->
 
 def main() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
+    from spacebridge.core.memory import tune_allocator
+
+    tune_allocator()  # what ``spacebridge`` does at start-up; the baseline, in this process too, gets it as well
     import skimage.filters  # noqa: F401  (imports outside the timed regions)
 
     import spacebridge.earth.flood.workflow  # noqa: F401

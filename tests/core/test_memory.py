@@ -21,3 +21,17 @@ def test_touch_pages_refuses_views_that_are_not_contiguous():
 
 def test_trim_memory_is_safe_to_call():
     trim_memory()
+
+
+def test_tune_allocator_sets_glibc_thresholds_and_yields_to_the_environment(monkeypatch):
+    import ctypes.util
+
+    from spacebridge.core.memory import tune_allocator
+
+    glibc = ctypes.util.find_library("c") is not None and hasattr(ctypes.CDLL(ctypes.util.find_library("c")), "mallopt")
+    assert tune_allocator() is glibc
+    assert tune_allocator() is glibc  # idempotent
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
+    assert tune_allocator() is False  # the user's own setting wins
+    big = np.ones(8 * 2**20, np.uint8)  # allocations still work either way
+    assert int(big.sum()) == 8 * 2**20

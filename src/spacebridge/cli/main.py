@@ -67,6 +67,9 @@ def _root(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from spacebridge.core.memory import tune_allocator
+
+    tune_allocator()  # process configuration: reuse freed array memory (see its docstring)
 
 
 def _register() -> None:

@@ -129,3 +129,17 @@ def test_tile_histograms_do_not_depend_on_chunking(h, w, tile, chunk):
     )
     np.testing.assert_array_equal(eager, lazy.compute())
     assert eager.sum() == np.count_nonzero(valid & np.isfinite(img))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 300), st.integers(1, 300), st.sampled_from([16, 32, 64]), st.integers(8, 100))
+def test_float16_histograms_without_a_mask_count_the_finite_values(h, w, tile, chunk):
+    """The table path of float16 values (NaN where invalid) equals the float32 path with an explicit mask."""
+    rng = np.random.default_rng(h * 7 + w)
+    img = rng.normal(-12, 9, (h, w)).astype(np.float16)  # some beyond the bins on both sides
+    img[rng.random((h, w)) < 0.1] = np.nan
+    img[rng.random((h, w)) < 0.01] = np.inf
+    want = tile_histograms(img.astype(np.float32), np.isfinite(img), tile_px=tile, spec=SAR_VV)
+    np.testing.assert_array_equal(tile_histograms(img, None, tile_px=tile, spec=SAR_VV), want)
+    lazy = tile_histograms(da.from_array(img, chunks=chunk), None, tile_px=tile, spec=SAR_VV)
+    np.testing.assert_array_equal(lazy.compute(), want)

@@ -217,6 +217,24 @@ def _on_cluster() -> bool:
     return True
 
 
+def _float16(values: xr.DataArray, valid: xr.DataArray) -> xr.DataArray:
+    """``values.where(valid).astype(float16)`` in one step per block (:func:`~spacebridge.core.float16.to_float16`)."""
+    from spacebridge.core.float16 import to_float16
+
+    v: Any = values.data
+    m: Any = valid.data
+    if isinstance(v, np.ndarray) and isinstance(m, np.ndarray):
+        data: Any = to_float16(v, m.astype(bool, copy=False))
+    else:
+        import dask.array as da
+
+        v = da.asarray(v)
+        data = da.map_blocks(
+            to_float16, v, da.asarray(m).astype(bool).rechunk(v.chunks), dtype=np.float16, meta=np.array((), np.float16)
+        )
+    return values.copy(data=data)
+
+
 def _compact(cands: list[_Candidate], params: FloodParams) -> tuple[list[_Candidate], list[np.ndarray] | None]:
     """The thresholded variables as float16 (NaN = invalid), kept in memory when lazy and small enough.
 
@@ -231,7 +249,7 @@ def _compact(cands: list[_Candidate], params: FloodParams) -> tuple[list[_Candid
     import dask
     import dask.array as da
 
-    compact = [v.where(m).astype(np.float16) for _, v, m in cands]
+    compact = [_float16(v, m) for _, v, m in cands]
     lazy = any(isinstance(v.data, da.Array) for v in compact)
     nbytes = sum(2 * v.size for v in compact)
     # on a cluster the caller owns the graph (tiled jobs ship it whole): keep it lazy there
@@ -240,7 +258,7 @@ def _compact(cands: list[_Candidate], params: FloodParams) -> tuple[list[_Candid
     hists: list[np.ndarray] | None = None
     if lazy and wanted:
         graphs = [
-            tile_histograms(k, k.notnull(), tile_px=params.tile_px, spec=s)
+            tile_histograms(k, None, tile_px=params.tile_px, spec=s)  # NaN where invalid
             for (s, _, _), k in zip(cands, compact, strict=True)
         ]
         done = dask.persist(*compact, *graphs)

@@ -17,9 +17,8 @@ physically plausible range of the variable, the documented static value of the m
 :class:`~spacebridge.core.errors.ThresholdFallbackWarning` says so.
 
 Everything works on fixed-bin histograms computed per base tile in one pass over the data (dask-friendly: the
-scene is read once to choose the thresholds, once more to apply them). The two-Gaussian fit is a short weighted EM
-on the histogram, hand-written because no installed library fits a mixture to binned counts (scikit-learn is not a
-dependency and would need every pixel in memory).
+scene is read once to choose the thresholds, once more to apply them). The two-Gaussian fits are in
+:mod:`.mixture`.
 
 References
 ----------
@@ -35,7 +34,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -48,6 +46,7 @@ import numpy.typing as npt
 
 from spacebridge.core.errors import ThresholdFallbackWarning
 from spacebridge.earth.flood.methods import MethodSpec
+from spacebridge.earth.flood.mixture import Gaussian2, ashman_d, fit_many, fit_two_gaussians
 
 __all__ = [
     "DEFAULT_MIN_ASHMAN_D",
@@ -71,23 +70,8 @@ DEFAULT_MIN_CLASS_FRACTION = 0.1
 """Smallest share of the minority mixture component in a selected tile."""
 _MIN_TILE_PIXELS = 1000
 """A tile with fewer valid pixels is not tested (a histogram of fewer samples is too noisy for a mixture fit)."""
-_FIT_BATCH = 256
-"""Histograms fitted together by :func:`fit_many`."""
 
 FloatArray = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Gaussian2:
-    """A two-component 1-D Gaussian mixture; component 0 has the lower mean."""
-
-    weight: tuple[float, float]
-    mean: tuple[float, float]
-    std: tuple[float, float]
-
-    @property
-    def ashman_d(self) -> float:
-        return ashman_d(self.mean[0], self.std[0], self.mean[1], self.std[1])
 
 
 @dataclass(frozen=True)
@@ -134,165 +118,10 @@ class ThresholdChoice:
         }
 
 
-def ashman_d(mean1: float, std1: float, mean2: float, std2: float) -> float:
-    """Ashman's D = sqrt(2)·|mu1 - mu2| / sqrt(s1² + s2²) (Ashman et al. 1994).
-
-    Examples
-    --------
-    >>> round(ashman_d(0.0, 1.0, 4.0, 1.0), 3)
-    4.0
-    """
-    denom = math.sqrt(std1 * std1 + std2 * std2)
-    if denom == 0.0:
-        return math.inf if mean1 != mean2 else 0.0
-    return math.sqrt(2.0) * abs(mean1 - mean2) / denom
-
-
 def _otsu(counts: npt.NDArray[np.int64], centers: FloatArray) -> float:
     from skimage.filters import threshold_otsu
 
     return float(threshold_otsu(hist=(counts, centers)))
-
-
-def fit_two_gaussians(
-    counts: npt.ArrayLike, centers: npt.ArrayLike, *, max_iter: int = 200, tol: float = 1e-7
-) -> Gaussian2 | None:
-    """Fit a two-component Gaussian mixture to a histogram by expectation-maximisation.
-
-    Starts from the two classes of Otsu's split. Returns ``None`` for histograms with fewer than two occupied bins.
-
-    Parameters
-    ----------
-    counts
-        Pixel count per bin.
-    centers
-        Bin centres, evenly spaced, in the unit of the variable.
-    """
-    return fit_many(np.asarray(counts)[None, :], centers, max_iter=max_iter, tol=tol)[0]
-
-
-def _em_start(n: FloatArray, x: FloatArray, floor_var: float) -> tuple[FloatArray, FloatArray, FloatArray] | None:
-    """Weights, means and variances of Otsu's two classes of one histogram (the EM's starting point)."""
-    total = n.sum()
-    if total <= 0 or np.count_nonzero(n) < 2:
-        return None
-    split = _otsu(n.astype(np.int64), x)
-    low = x <= split
-    w = np.array([n[low].sum(), n[~low].sum()]) / total
-    if min(w) == 0.0:
-        return None
-    mu = np.array([np.average(x[low], weights=n[low]), np.average(x[~low], weights=n[~low])])
-    var = np.array(
-        [
-            np.average((x[low] - mu[0]) ** 2, weights=n[low]) + floor_var,
-            np.average((x[~low] - mu[1]) ** 2, weights=n[~low]) + floor_var,
-        ]
-    )
-    return w, mu, var
-
-
-def fit_many(
-    counts: npt.ArrayLike, centers: npt.ArrayLike, *, max_iter: int = 200, tol: float = 1e-7
-) -> list[Gaussian2 | None]:
-    """:func:`fit_two_gaussians` of each row of ``counts`` (``(k, nbins)``), the EM run on all rows at once.
-
-    Each row follows exactly the arithmetic of a fit on its own (element-wise operations, and sums along the bins
-    of ``(rows, 2, nbins)`` arrays as of ``(2, nbins)`` ones) and stops at its own iteration; rows that have
-    converged leave the batch. Batching removes the per-call overhead of numpy on short arrays, which dominated
-    the split-based search (thousands of tiles per Sentinel-2 tile).
-    """
-    n_all = np.asarray(counts, dtype=np.float64)
-    if n_all.shape[0] > _FIT_BATCH:  # bounded temporaries: a few MB per batch
-        return [
-            fit
-            for top in range(0, n_all.shape[0], _FIT_BATCH)
-            for fit in fit_many(n_all[top : top + _FIT_BATCH], centers, max_iter=max_iter, tol=tol)
-        ]
-    x = np.asarray(centers, dtype=np.float64)
-    width = float(x[1] - x[0]) if x.size > 1 else 1.0
-    floor_var = width * width / 12.0  # a bin's own variance: keeps a spike from collapsing to zero width
-    out: list[Gaussian2 | None] = [None] * n_all.shape[0]
-    rows, starts = [], []
-    for i, row in enumerate(n_all):
-        start = _em_start(row, x, floor_var)
-        if start is not None:
-            rows.append(i)
-            starts.append(start)
-    if not rows:
-        return out
-    idx = np.asarray(rows)
-    n = n_all[idx]
-    total = n.sum(axis=1)
-    w = np.stack([s[0] for s in starts])
-    mu = np.stack([s[1] for s in starts])
-    var = np.stack([s[2] for s in starts])
-    previous = np.full(len(idx), -np.inf)
-    xb = x[None, None, :]
-    buffers: dict[int, np.ndarray] = {}
-    tiny = np.finfo(np.float64).tiny
-    for _ in range(max_iter):
-        # the operations of fit_two_gaussians' formulas, in the same order, into reused buffers
-        dens = np.subtract(xb, mu[:, :, None], out=_buffer(buffers, 0, (len(idx), 2, x.size)))
-        np.square(dens, out=dens)
-        np.multiply(-0.5, dens, out=dens)
-        np.divide(dens, var[:, :, None], out=dens)
-        np.exp(dens, out=dens)
-        np.multiply(w[:, :, None], dens, out=dens)
-        np.divide(dens, np.sqrt(2 * np.pi * var)[:, :, None], out=dens)
-        mix = np.add(dens[:, 0, :], dens[:, 1, :], out=_buffer(buffers, 1, (len(idx), x.size)))
-        np.copyto(mix, tiny, where=~(mix > 0))
-        resp = np.divide(dens, mix[:, None, :], out=dens)
-        loglik = np.sum(np.multiply(n, np.log(mix, out=mix), out=mix), axis=1) / total
-        rn = np.multiply(resp, n[:, None, :], out=resp)
-        nk = rn.sum(axis=2)
-        stalled = np.any(nk <= 0, axis=1)  # a row that would divide by zero stops before its update
-        go = ~stalled
-        w_new = nk / total[:, None]
-        tmp = _buffer(buffers, 2, (len(idx), 2, x.size))
-        with np.errstate(divide="ignore", invalid="ignore"):  # the stalled rows' values are discarded
-            mu_new = np.multiply(rn, xb, out=tmp).sum(axis=2) / nk
-            np.subtract(xb, mu_new[:, :, None], out=tmp)
-            np.square(tmp, out=tmp)
-            var_new = np.multiply(rn, tmp, out=tmp).sum(axis=2) / nk + floor_var
-        w[go], mu[go], var[go] = w_new[go], mu_new[go], var_new[go]
-        converged = go & (np.abs(loglik - previous) < tol)
-        previous = loglik
-        done = stalled | converged
-        if done.any():
-            for j in np.flatnonzero(done):
-                out[idx[j]] = _ordered(w[j], mu[j], var[j])
-            keep = ~done
-            idx, n, total, w, mu, var, previous = (
-                idx[keep],
-                n[keep],
-                total[keep],
-                w[keep],
-                mu[keep],
-                var[keep],
-                previous[keep],
-            )
-            if not len(idx):
-                return out
-    for k in range(len(idx)):
-        out[idx[k]] = _ordered(w[k], mu[k], var[k])
-    return out
-
-
-def _buffer(buffers: dict[int, np.ndarray], key: int, shape: tuple[int, ...]) -> np.ndarray:
-    """A float64 scratch array of ``shape`` (a view of the first, largest one allocated under ``key``)."""
-    size = math.prod(shape)
-    if key not in buffers or buffers[key].size < size:
-        buffers[key] = np.empty(size, np.float64)
-    return buffers[key][:size].reshape(shape)
-
-
-def _ordered(w: FloatArray, mu: FloatArray, var: FloatArray) -> Gaussian2:
-    order = np.argsort(mu)
-    return Gaussian2(
-        weight=(float(w[order[0]]), float(w[order[1]])),
-        mean=(float(mu[order[0]]), float(mu[order[1]])),
-        std=(float(math.sqrt(var[order[0]])), float(math.sqrt(var[order[1]]))),
-    )
 
 
 def _bin_index(values: np.ndarray, spec: MethodSpec) -> np.ndarray:
@@ -311,23 +140,32 @@ def _float16_bins(spec: MethodSpec) -> np.ndarray:
         return _bin_index(np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16), spec)
 
 
-def _block_tile_hist(values: np.ndarray, valid: np.ndarray, tile_px: int, spec: MethodSpec) -> np.ndarray:
+def _block_tile_hist(values: np.ndarray, valid: np.ndarray | None, tile_px: int, spec: MethodSpec) -> np.ndarray:
     """Histograms of one block, per tile of ``tile_px`` (the last row/column of tiles may be smaller).
 
     float16 blocks (what :func:`~spacebridge.earth.flood.pipeline.map_flood` thresholds) look their bins up in a
-    table of all 65536 float16 values, computed with the same float32 arithmetic as for other inputs.
+    table of all 65536 float16 values, computed with the same float32 arithmetic as for other inputs. Without a
+    ``valid`` mask the finite values count, and each tile gets one more bin that collects the others (dropped):
+    no masking pass, and ``np.bincount`` gets the int64 keys it works on (no conversion).
     """
     h, w = values.shape
     ty, tx = -(-h // tile_px), -(-w // tile_px)
     nbins = spec.nbins
     if values.dtype == np.float16:
-        idx = _float16_bins(spec)[np.ascontiguousarray(values).view(np.uint16)]
+        idx = np.take(_float16_bins(spec), np.ascontiguousarray(values).view(np.uint16))
     else:
         idx = _bin_index(values, spec)
+    if valid is None:  # non-finite values are in bin ``nbins`` already: give every tile nbins + 1 bins
+        per_tile = nbins + 1
+        key: np.ndarray = idx.astype(np.int64)
+        np.add(key, ((np.arange(h) // tile_px) * (tx * per_tile))[:, None], out=key)
+        np.add(key, ((np.arange(w) // tile_px) * per_tile)[None, :], out=key)
+        counts = np.bincount(key.ravel(), minlength=ty * tx * per_tile)
+        return counts.reshape(ty, tx, per_tile)[:, :, :nbins]
     ok = valid & (idx < nbins)
     dump = ty * tx * nbins  # one extra bin collects the invalid pixels
     itype = np.int32 if dump < np.iinfo(np.int32).max else np.int64
-    key: np.ndarray = idx.astype(itype, copy=False)
+    key = idx.astype(itype, copy=False)
     np.add(key, ((np.arange(h) // tile_px) * (tx * nbins)).astype(itype)[:, None], out=key)
     np.add(key, ((np.arange(w) // tile_px) * nbins).astype(itype)[None, :], out=key)
     key[~ok] = dump
@@ -338,6 +176,8 @@ def _block_tile_hist(values: np.ndarray, valid: np.ndarray, tile_px: int, spec: 
 def tile_histograms(values: Any, valid: Any, *, tile_px: int, spec: MethodSpec) -> Any:
     """Per-tile histograms of ``values`` where ``valid``: an array ``(tiles_y, tiles_x, nbins)`` of int64 counts.
 
+    ``valid=None`` counts the finite values (the cheaper path for float16 values with NaN where invalid).
+
     ``values`` and ``valid`` are numpy or dask arrays (or DataArrays wrapping them) of the same shape. With dask the
     result is a lazy dask array (chunks are realigned to multiples of ``tile_px`` first); compute several at once
     with ``dask.compute`` so that the inputs are read once.
@@ -345,7 +185,9 @@ def tile_histograms(values: Any, valid: Any, *, tile_px: int, spec: MethodSpec) 
     v = getattr(values, "data", values)
     m = getattr(valid, "data", valid)
     if not hasattr(v, "map_blocks"):
-        return _block_tile_hist(np.asarray(v, dtype=np.float32), np.asarray(m, dtype=bool), tile_px, spec)
+        v = np.asarray(v)
+        v = v if v.dtype == np.float16 else v.astype(np.float32)
+        return _block_tile_hist(v, None if m is None else np.asarray(m, dtype=bool), tile_px, spec)
     import dask.array as da
 
     def aligned(chunks: tuple[int, ...]) -> tuple[int, ...]:
@@ -355,21 +197,25 @@ def tile_histograms(values: Any, valid: Any, *, tile_px: int, spec: MethodSpec) 
 
     target = (aligned(v.chunks[0]), aligned(v.chunks[1]))
     v = v.rechunk(target)
-    m = da.asarray(m).rechunk(target)
+    masks = () if m is None else (da.asarray(m).rechunk(target),)
     out_chunks = (
         tuple(-(-c // tile_px) for c in target[0]),
         tuple(-(-c // tile_px) for c in target[1]),
         (spec.nbins,),
     )
     return da.map_blocks(
-        functools.partial(_block_tile_hist, tile_px=tile_px, spec=spec),
+        functools.partial(_hist_block, tile_px=tile_px, spec=spec),
         v,
-        m,
+        *masks,
         dtype=np.int64,
         chunks=out_chunks,
         new_axis=2,
         meta=np.array((), np.int64),
     )
+
+
+def _hist_block(values: np.ndarray, valid: np.ndarray | None = None, *, tile_px: int, spec: MethodSpec) -> np.ndarray:
+    return _block_tile_hist(values, valid, tile_px, spec)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,10 @@ import sys
 
 
 def main() -> None:
+    from spacebridge.core.memory import tune_allocator
     from spacebridge.earth.products._strips import trace_strip
+
+    tune_allocator()
 
     strips = pickle.load(sys.stdin.buffer)  # written by the parent process only
     pickle.dump([trace_strip(strip) for strip in strips], sys.stdout.buffer, protocol=5)
