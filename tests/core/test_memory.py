@@ -28,6 +28,9 @@ def test_tune_allocator_sets_glibc_thresholds_and_yields_to_the_environment(monk
 
     from spacebridge.core.memory import tune_allocator
 
+    # dask's nanny exports MALLOC_TRIM_THRESHOLD_ into this process's environment when a test starts a cluster
+    for key in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES"):
+        monkeypatch.delenv(key, raising=False)
     glibc = ctypes.util.find_library("c") is not None and hasattr(ctypes.CDLL(ctypes.util.find_library("c")), "mallopt")
     assert tune_allocator() is glibc
     assert tune_allocator() is glibc  # idempotent

@@ -62,8 +62,9 @@ def tune_allocator() -> bool:
 
     This is process configuration, like logging: the command line and the API server call it at start-up; library
     users may call it too. Values given in the environment (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``
-    or ``GLIBC_TUNABLES``) win: nothing is changed then. Returns whether the thresholds were set (False outside
-    glibc).
+    or ``GLIBC_TUNABLES``) win: nothing is changed then (dask's nanny exports ``MALLOC_TRIM_THRESHOLD_`` for its
+    workers, into the environment of the process that starts it too). Returns whether the thresholds were set
+    (False outside glibc).
     """
     import os
 

@@ -45,26 +45,33 @@ def _box_mean(a: np.ndarray, window_px: int) -> np.ndarray:
 
 
 def _lee_block(db: np.ndarray, valid: np.ndarray, window_px: int, cu2: float) -> np.ndarray:
+    """The filter on one block; each step writes into an array it no longer needs (fewer passes and allocations)."""
     ok = valid & np.isfinite(db)
-    power = np.power(np.float32(10.0), np.where(ok, db, np.float32(0.0)).astype(np.float32) / np.float32(10.0))
-    if ok.all():  # the common case: plain local means
+    every = bool(ok.all())
+    x = db.astype(np.float32, copy=True) if every else np.where(ok, db, np.float32(0.0)).astype(np.float32, copy=False)
+    np.divide(x, np.float32(10.0), out=x)
+    power = np.power(np.float32(10.0), x, out=x)
+    if every:  # the common case: plain local means
         mean = _box_mean(power, window_px)
         mean_sq = _box_mean(power * power, window_px)
     else:  # normalised convolution: invalid pixels carry no weight
         power[~ok] = 0.0
         weight = _box_mean(ok.astype(np.float32), window_px)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = _box_mean(power, window_px) / weight
-            mean_sq = _box_mean(power * power, window_px) / weight
+            mean = np.divide(_box_mean(power, window_px), weight)
+            mean_sq = np.divide(_box_mean(power * power, window_px), weight)
     with np.errstate(invalid="ignore", divide="ignore"):
-        var = np.maximum(mean_sq - mean * mean, np.float32(0.0))
-        w = np.float32(1.0) - np.float32(cu2) * (mean * mean) / var  # 1 - Cu²/Cz²
+        mean2 = mean * mean
+        var = np.maximum(np.subtract(mean_sq, mean2, out=mean_sq), np.float32(0.0), out=mean_sq)
+        w = np.divide(np.multiply(np.float32(cu2), mean2, out=mean2), var, out=mean2)  # Cu²/Cz²
+        np.subtract(np.float32(1.0), w, out=w)
         np.clip(w, 0.0, 1.0, out=w)
-        w[~np.isfinite(w)] = 0.0  # flat window: keep the mean
-        out = mean + w * (power - mean)
-        out_db = np.float32(10.0) * np.log10(out)
-    out_db[~(ok & (out > 0))] = np.nan
-    return out_db.astype(np.float32, copy=False)
+        w[np.isnan(w)] = 0.0  # flat window (0/0): keep the mean
+        out = np.add(mean, np.multiply(w, np.subtract(power, mean, out=power), out=power), out=power)
+        out_db = np.multiply(np.float32(10.0), np.log10(out), dtype=np.float32)
+    bad = ~(out > 0) if every else ~(ok & (out > 0))
+    out_db[bad] = np.nan
+    return out_db
 
 
 def lee_filter_db(
