@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from spacebridge.core.errors import InvalidAOIError, OutOfRangeError
 
-__all__ = ["BBox", "check_lat_lon", "equal_area_crs"]
+__all__ = ["WGS84_A_M", "WGS84_F", "BBox", "authalic_q", "check_lat_lon", "equal_area_crs"]
+
+WGS84_A_M = 6378137.0
+"""WGS 84 semi-major axis."""
+WGS84_F = 1.0 / 298.257223563
+"""WGS 84 flattening."""
 
 
 def check_lat_lon(lat_deg: float, lon_deg: float, *, where: str = "") -> None:
@@ -105,3 +111,15 @@ def equal_area_crs(lon_deg: float, lat_deg: float) -> str:
     """
     check_lat_lon(lat_deg, lon_deg)
     return f"+proj=laea +lat_0={lat_deg:.6f} +lon_0={lon_deg:.6f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
+
+
+def authalic_q(lat_deg: Any) -> Any:
+    """Snyder's (1987, eq. 3-12) ``q`` of the WGS 84 ellipsoid: the area between the equator and a parallel, over
+    one radian of longitude, is ``a² q / 2`` (Snyder, J. P. 1987, Map projections: a working manual, USGS PP 1395).
+    Element-wise on numpy arrays."""
+    import numpy as np
+
+    e2 = WGS84_F * (2.0 - WGS84_F)
+    e = np.sqrt(e2)
+    s = np.sin(np.radians(lat_deg))
+    return (1.0 - e2) * (s / (1.0 - e2 * s * s) - np.log((1.0 - e * s) / (1.0 + e * s)) / (2.0 * e))

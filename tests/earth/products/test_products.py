@@ -105,6 +105,27 @@ def test_areas_per_class_and_per_zone(classes):
     assert zoned["zones"][1]["area_km2"]["water"] == 0.0
 
 
+@pytest.mark.parametrize("chunk", [None, 64, 250])
+def test_lonlat_areas_per_row_equal_the_sum_of_pixel_areas(chunk):
+    """The per-row count path of EPSG:4326 grids against pixel areas times masks, overall and in two zones."""
+    from rasterio.features import geometry_mask
+
+    from spacebridge.earth.areas import pixel_areas_m2
+
+    gbox = GeoBox.from_bbox((-1.0, 39.9, -0.7, 40.2), "EPSG:4326", shape=(300, 280))
+    values = np.random.default_rng(4).choice(np.array([0, 1, 2, 255], np.uint8), gbox.shape, p=[0.5, 0.3, 0.1, 0.1])
+    raster = _raster(gbox, values)
+    raster = raster if chunk is None else raster.chunk(chunk)
+    zones = gpd.GeoDataFrame(geometry=[box(-1.0, 39.9, -0.85, 40.2), box(-0.8, 40.0, -0.7, 40.1)], crs="EPSG:4326")
+    stats = area_by_value(raster, values={0: "dry", 1: "water", 2: "flood", 255: "unknown"}, zones=zones)
+    areas = pixel_areas_m2(gbox)
+    for name, v in (("dry", 0), ("water", 1), ("flood", 2), ("unknown", 255)):
+        assert stats["area_km2"][name] == pytest.approx(areas[values == v].sum() / 1e6, rel=1e-12, abs=1e-6)
+    for zone, geom in zip(stats["zones"], zones.geometry, strict=True):  # pixel centres inside, as rasterio marks them
+        inside = ~geometry_mask([geom], out_shape=gbox.shape, transform=gbox.transform)
+        assert zone["area_km2"]["water"] == pytest.approx(areas[inside & (values == 1)].sum() / 1e6, abs=1e-6)
+
+
 def test_areas_do_not_depend_on_chunking(classes):
     eager = area_by_value(classes, values={0: "dry", 1: "water", 255: "unknown"})
     lazy = area_by_value(classes.chunk(128), values={0: "dry", 1: "water", 255: "unknown"})

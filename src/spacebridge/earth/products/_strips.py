@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from spacebridge.core.geo import WGS84_A_M, authalic_q
 from spacebridge.core.memory import trim_memory
 
 _BATCH_VERTICES = 1 << 17
@@ -140,16 +141,6 @@ def _reproject(geometry: np.ndarray, src: str, dst: str) -> np.ndarray:
     )
 
 
-def _authalic_q(lat_deg: np.ndarray) -> np.ndarray:
-    """Snyder's (1987, eq. 3-12) ``q`` of the WGS 84 ellipsoid: the area between the equator and a parallel, over
-    a unit of longitude, is ``a² q / 2``."""
-    f = 1.0 / 298.257223563
-    e2 = f * (2.0 - f)
-    e = np.sqrt(e2)
-    s = np.sin(np.radians(lat_deg))
-    return (1.0 - e2) * (s / (1.0 - e2 * s * s) - np.log((1.0 - e * s) / (1.0 + e * s)) / (2.0 * e))
-
-
 def _lonlat_areas_m2(geometry: np.ndarray) -> np.ndarray:
     """Exact WGS 84 areas of Polygons whose edges follow meridians and parallels (a north-up lon/lat grid's pixel
     edges): by Green's theorem a ring's area is ``-a²/2 ∮ q(φ) dλ`` (Snyder 1987, ch. 3), where only the edges
@@ -159,9 +150,9 @@ def _lonlat_areas_m2(geometry: np.ndarray) -> np.ndarray:
     _, coords, (ring_offsets, polygon_offsets) = shapely.to_ragged_array(geometry)
     lon, lat = coords[:, 0], coords[:, 1]
     terms = np.zeros(len(lon))
-    terms[:-1] = np.radians(lon[1:] - lon[:-1]) * _authalic_q(lat[:-1])
+    terms[:-1] = np.radians(lon[1:] - lon[:-1]) * authalic_q(lat[:-1])
     terms[ring_offsets[1:-1] - 1] = 0.0  # no edge from one ring's last vertex to the next ring's first
-    rings = np.abs(np.add.reduceat(terms, ring_offsets[:-1])) * (6378137.0**2 / 2.0)
+    rings = np.abs(np.add.reduceat(terms, ring_offsets[:-1])) * (WGS84_A_M**2 / 2.0)
     shell = np.zeros(len(rings), bool)
     shell[polygon_offsets[:-1]] = True
     return np.add.reduceat(np.where(shell, rings, -rings), polygon_offsets[:-1])
