@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ import numpy as np
 
 from spacebridge.core.geo import WGS84_A_M, authalic_q
 from spacebridge.core.memory import trim_memory
+from spacebridge.earth.products._geojson import feature_texts
 
 _BATCH_VERTICES = 1 << 17
 _FINISH_BATCH = 8192
@@ -197,25 +197,17 @@ def finish(
     A text is ``",\\n"`` and one RFC 7946 Feature: shells counter-clockwise, properties ``value``, ``class`` and
     ``area_m2`` (rounded to 0.01 m², as in the GeoDataFrame).
     """
-    import shapely
 
     geometry = valid(geometry)
     areas = areas_m2(geometry, grid)
     wgs84 = geometry if grid.is_wgs84 else _reproject(geometry, grid.crs_wkt, WGS84)
     texts: list[bytes] = []
     if features and len(wgs84):
-        shapes = shapely.to_geojson(shapely.orient_polygons(wgs84, exterior_cw=False))
-        rounded = np.round(areas, 2)
-        texts = [
-            (
-                ',\n{"type": "Feature", "properties": '
-                + json.dumps({"value": int(v), "class": names[int(v)], "area_m2": float(a)})
-                + ', "geometry": '
-                + str(s)
-                + "}"
-            ).encode()
-            for v, a, s in zip(values, rounded, shapes, strict=True)
-        ]
+        rounded = np.round(areas, 2)  # 0.01 m², as in the GeoDataFrame
+        props = (
+            {"value": int(v), "class": names[int(v)], "area_m2": float(a)} for v, a in zip(values, rounded, strict=True)
+        )
+        texts = [(",\n" + t).encode() for t in feature_texts(wgs84, props)]
     return areas, wgs84, texts
 
 

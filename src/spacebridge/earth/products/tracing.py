@@ -166,9 +166,9 @@ class TraceJob:
         for w, group in enumerate(groups):
             self._owner += [(w, i) for i in range(len(group))]
             worker = None
-            if workers > 1:
+            if workers > 1 and self._tmp is not None:  # a folder always exists with workers (see above)
                 try:
-                    worker = _Worker([self._strips[k] for k in group], self._tmp or Path(tempfile.gettempdir()))
+                    worker = _Worker([self._strips[k] for k in group], self._tmp)
                 except OSError as exc:  # no usable interpreter (embedded Python...): these strips are traced here
                     log.warning("cannot start a polygon worker (%s); tracing in this process", exc)
             self._workers.append(worker)

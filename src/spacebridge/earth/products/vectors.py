@@ -163,9 +163,7 @@ def _write_geojson(gdf: Any, path: Path) -> None:
     Features are converted and written ``_GEOJSON_BATCH`` at a time, so that the text of a large layer (200 MB for
     the 80 000 polygons of a Sentinel-2 tile) is never held in memory at once.
     """
-    import json
-
-    import shapely
+    from spacebridge.earth.products._geojson import feature_texts
 
     wgs84 = gdf if gdf.crs is not None and gdf.crs.to_epsg() == 4326 else gdf.to_crs("EPSG:4326")
     geoms = np.asarray(wgs84.geometry.values)
@@ -174,11 +172,9 @@ def _write_geojson(gdf: Any, path: Path) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         fh.write('{"type": "FeatureCollection", "features": [')
         for start in range(0, len(records), _GEOJSON_BATCH):
-            part = shapely.orient_polygons(geoms[start : start + _GEOJSON_BATCH], exterior_cw=False)
-            texts = shapely.to_geojson(part)
-            for i, (props, geom) in enumerate(zip(records[start : start + _GEOJSON_BATCH], texts, strict=True)):
-                fh.write(("," if start + i else "") + '\n{"type": "Feature", "properties": ')
-                fh.write(json.dumps(props, default=float) + ', "geometry": ' + str(geom) + "}")
+            texts = feature_texts(geoms[start : start + _GEOJSON_BATCH], records[start : start + _GEOJSON_BATCH])
+            for i, text in enumerate(texts):
+                fh.write(("," if start + i else "") + "\n" + text)
         fh.write("\n]}\n")
 
 
