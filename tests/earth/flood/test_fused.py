@@ -6,32 +6,15 @@ import dask
 import dask.array as da
 import numpy as np
 import pytest
-import rioxarray
 import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from spacebridge.earth import compute_index
 from spacebridge.earth.flood import FloodParams, OpticalInput, SarInput, map_flood, pipeline
 from spacebridge.earth.flood._fused import fused_maps
 from spacebridge.earth.flood.ensemble import water_membership
 from spacebridge.earth.flood.thresholds import ThresholdChoice
-
-
-def _open(path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PendingDeprecationWarning)  # affine 3 via rioxarray
-        return rioxarray.open_rasterio(path, masked=True)
-
-
-@pytest.fixture(scope="module")
-def spain(examples_dir):
-    folder = examples_dir / "flood-spain-2019"
-    s2 = _open(folder / "Spain_7370579_S2Hand.tif")
-    s1 = _open(folder / "Spain_7370579_S1Hand.tif")
-    bands = {name: s2.sel(band=b, drop=True) / 1e4 for name, b in (("green", 3), ("nir", 8), ("swir16", 12))}
-    return {"mndwi": compute_index("MNDWI", bands), "vv": s1.sel(band=1, drop=True), "vh": s1.sel(band=2, drop=True)}
 
 
 def _both(monkeypatch, **kwargs):

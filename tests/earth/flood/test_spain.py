@@ -22,11 +22,9 @@ import warnings
 
 import numpy as np
 import pytest
-import rioxarray
 import xarray as xr
 
 from spacebridge.core.errors import ThresholdFallbackWarning
-from spacebridge.earth import compute_index
 from spacebridge.earth.flood import OpticalInput, SarInput, map_flood
 
 FIELDS_NE = (slice(150, 200), slice(450, 500))
@@ -34,23 +32,6 @@ FIELDS_CENTRE = (slice(215, 245), slice(300, 340))
 RIVER = (slice(503, 511), slice(345, 395))
 DAYA_NUEVA = (slice(150, 185), slice(195, 245))
 FORMENTERA = (slice(458, 480), slice(370, 415))
-
-
-def _open(path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PendingDeprecationWarning)  # affine 3 via rioxarray
-        return rioxarray.open_rasterio(path, masked=True)
-
-
-@pytest.fixture(scope="module")
-def spain(examples_dir):
-    folder = examples_dir / "flood-spain-2019"
-    s2 = _open(folder / "Spain_7370579_S2Hand.tif")
-    s1 = _open(folder / "Spain_7370579_S1Hand.tif")
-    bands = {name: s2.sel(band=b, drop=True) / 1e4 for name, b in (("green", 3), ("nir", 8), ("swir16", 12))}
-    mndwi = compute_index("MNDWI", bands)  # Xu (2006)
-    ndwi = compute_index("NDWI", bands)  # McFeeters (1996)
-    return {"mndwi": mndwi, "ndwi": ndwi, "vv": s1.sel(band=1, drop=True), "vh": s1.sel(band=2, drop=True)}
 
 
 @pytest.fixture(scope="module")
