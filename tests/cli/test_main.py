@@ -28,3 +28,14 @@ def test_import_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_batch_commands_tune_the_allocator_and_the_server_does_not(monkeypatch, capsys):
+    import spacebridge.core.memory as memory
+
+    calls = []
+    monkeypatch.setattr(memory, "tune_allocator", lambda: calls.append(1) or True)
+    assert main(["sky", "--help"]) == 0
+    assert calls == [1]
+    assert main(["serve", "--help"]) == 0
+    assert calls == [1]  # a long-running server keeps glibc's defaults

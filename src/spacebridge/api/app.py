@@ -93,7 +93,4 @@ def worker_app() -> FastAPI:
     The parent exported its settings as ``SPACEBRIDGE_*`` variables and has already migrated the database and
     ingested the data folder, so a worker does neither (N workers racing through the same migrations would fail).
     """
-    from spacebridge.core.memory import tune_allocator
-
-    tune_allocator()  # what the command line does for the single-process server
     return create_app(Settings.from_env(), ingest=False, migrate=False)

@@ -57,6 +57,7 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details to stderr.")] = False,
     version: Annotated[
         bool,
@@ -67,9 +68,10 @@ def _root(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    from spacebridge.core.memory import tune_allocator
+    if ctx.invoked_subcommand != "serve":  # a batch command: reuse freed array memory (see tune_allocator)
+        from spacebridge.core.memory import tune_allocator
 
-    tune_allocator()  # process configuration: reuse freed array memory (see its docstring)
+        tune_allocator()
 
 
 def _register() -> None:

@@ -55,15 +55,17 @@ def tune_allocator() -> bool:
     By default glibc maps every block of 128 kB or more (a 1024 x 1024 float32 chunk is 4 MB) straight from the
     kernel and unmaps it when freed; its dynamic threshold raises that limit only partly, and heaps are trimmed as
     soon as 128 kB lie free at the top. A chunked computation then faults in fresh zeroed pages for nearly every
-    temporary array. On the flood mapping pass of a Sentinel-2 tile (2 threads, 2-core VM) that was 510 000 page
-    faults and 4.5 s of system time; with a 32 MB mmap threshold and a 256 MB trim threshold, 280 000 faults and
-    2.1 s, and the pass took 9.2 s instead of 11.8 s with a lower peak (1631 against 1690 MiB). Memory freed between
-    phases still goes back to the system through :func:`trim_memory`, which the pipelines call.
+    temporary array. On the flood mapping pass of a Sentinel-2 tile (2 threads, 2-core VM) that was 510 000-680 000
+    page faults and 4.0-4.6 s of system time; with a 32 MB mmap threshold and a 256 MB trim threshold, 280 000-370 000
+    faults and 2.1-2.8 s, and the pass took 9.2-11.1 s instead of 11.4-12.3 s, peak unchanged (decision 0112).
+    Memory freed between phases still goes back to the system through :func:`trim_memory`, which the pipelines call.
 
-    This is process configuration, like logging: the command line and the API server call it at start-up; library
-    users may call it too. Values given in the environment (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``
-    or ``GLIBC_TUNABLES``) win: nothing is changed then (dask's nanny exports ``MALLOC_TRIM_THRESHOLD_`` for its
-    workers, into the environment of the process that starts it too). Returns whether the thresholds were set
+    This is process configuration, like logging: the batch commands of the command line and the polygon workers
+    call it at start-up; library users may call it too. The API server does not: a long-running process would keep
+    up to the trim threshold of freed memory in each of its heaps between trims. Values given in the environment
+    (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` or ``GLIBC_TUNABLES``) win: nothing is changed then
+    (dask's nanny exports ``MALLOC_TRIM_THRESHOLD_`` for its workers, into the environment of the process that
+    starts it too). Returns whether the thresholds were set
     (False outside glibc).
     """
     import os
