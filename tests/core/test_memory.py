@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from spacebridge.core.errors import InvalidInputError
 from spacebridge.core.memory import touch_pages, trim_memory
 
 
@@ -15,7 +16,7 @@ def test_touch_pages_writes_zeros_through_every_byte(threads):
 
 
 def test_touch_pages_refuses_views_that_are_not_contiguous():
-    with pytest.raises(ValueError, match="C-contiguous"):
+    with pytest.raises(InvalidInputError, match="C-contiguous"):
         touch_pages([np.zeros((4, 4))[:, ::2]])
 
 

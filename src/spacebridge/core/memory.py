@@ -1,4 +1,7 @@
-"""Give freed heap memory back to the operating system between the phases of a long run (flood, polygons).
+"""The process's memory: glibc's allocator tuned for array work, freed memory given back between phases, and
+pages faulted in ahead of time.
+
+Give freed heap memory back to the operating system between the phases of a long run (flood, polygons):
 
 glibc's allocator raises its mmap threshold after large blocks are freed (up to 32 MB), so the per-chunk arrays of
 a dask computation (a 2048 x 2048 float32 chunk is 16 MB) end up on the heap of each worker thread's arena, and
@@ -65,8 +68,7 @@ def tune_allocator() -> bool:
     up to the trim threshold of freed memory in each of its heaps between trims. Values given in the environment
     (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` or ``GLIBC_TUNABLES``) win: nothing is changed then
     (dask's nanny exports ``MALLOC_TRIM_THRESHOLD_`` for its workers, into the environment of the process that
-    starts it too). Returns whether the thresholds were set
-    (False outside glibc).
+    starts it too). Returns whether the thresholds were set (False outside glibc).
     """
     import os
 
@@ -87,13 +89,16 @@ def touch_pages(arrays: list[Any], *, threads: int = 2) -> None:
     about 2 s per GB when done one page at a time with ``ndarray.fill``, and 0.15-0.27 s for 360 MB with
     ``memset`` in two threads (ctypes releases the GIL during the call), measured on the 2-core sandbox.
     """
-    import ctypes
     from concurrent.futures import ThreadPoolExecutor
+
+    from spacebridge.core.errors import InvalidInputError
 
     parts = []
     for a in arrays:
         if not a.flags.c_contiguous:
-            raise ValueError("touch_pages needs C-contiguous arrays")
+            raise InvalidInputError(
+                "touch_pages writes through C-contiguous arrays only", hint="Pass freshly allocated np.empty arrays"
+            )
         if a.nbytes == 0:
             continue
         step = -(-a.nbytes // threads)

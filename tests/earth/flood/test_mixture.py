@@ -77,3 +77,13 @@ def test_noisy_mixtures_are_recovered():
         assert fit.mean == pytest.approx((m1, m2), abs=0.5)
         assert fit.std == pytest.approx((s1, s2), abs=0.5)
         assert fit.weight[0] == pytest.approx(w, abs=0.05)
+
+
+def test_otsu_rows_refuses_undefined_histograms_and_mismatched_centres():
+    from spacebridge.core.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="fewer than two occupied bins") as err:
+        otsu_rows([[0, 4, 0, 0], [1, 0, 0, 2], [0, 0, 0, 0]], np.arange(4.0))
+    assert err.value.context["rows"] == [0, 2]
+    with pytest.raises(InvalidInputError, match="do not match 3 bin centres"):
+        otsu_rows([[1, 2, 3, 4]], np.arange(3.0))

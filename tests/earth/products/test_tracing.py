@@ -255,3 +255,18 @@ def test_the_temporary_folder_goes_with_the_job(spain_classes):
     del job
     gc.collect()
     assert not folder.exists()
+
+
+def test_geojson_of_a_trace_started_without_features_is_a_clear_error(spain_classes):
+    import io
+
+    from spacebridge.core.errors import InvalidInputError
+
+    classes, gbox = spain_classes
+    job = start_trace(classes, np.asarray([1], np.uint8), gbox, workers=1, features=False)
+    try:
+        with pytest.raises(InvalidInputError, match="without the GeoJSON texts") as err:
+            job.write_geojson(io.BytesIO())
+        assert "features=True" in err.value.hint
+    finally:
+        job.close()

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from spacebridge.core.errors import InvalidInputError
+
 __all__ = ["Gaussian2", "ashman_d", "fit_many", "fit_two_gaussians", "otsu_rows"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -82,8 +84,19 @@ def otsu_rows(counts: npt.ArrayLike, centers: npt.ArrayLike) -> FloatArray:
     """
     x = np.asarray(centers, dtype=np.float64)
     c = np.asarray(counts).astype(np.int64).astype(np.float32)
+    if c.ndim != 2 or x.ndim != 1 or c.shape[1] != x.size:
+        raise InvalidInputError(
+            f"counts of shape {c.shape} do not match {x.size} bin centres",
+            hint="Give a (rows, bins) array of counts and the bins' centres",
+        )
     nb = c.shape[1]
     occupied = c > 0
+    if (np.count_nonzero(occupied, axis=1) < 2).any():
+        raise InvalidInputError(
+            "a histogram has fewer than two occupied bins: Otsu's threshold is not defined",
+            hint="Leave such rows out (fit_many gives them no fit)",
+            rows=np.flatnonzero(np.count_nonzero(occupied, axis=1) < 2).tolist(),
+        )
     start = np.argmax(occupied, axis=1)
     end = nb - np.argmax(occupied[:, ::-1], axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 in the empty ends, masked below

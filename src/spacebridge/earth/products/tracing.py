@@ -234,7 +234,12 @@ class TraceJob:
     def write_geojson(self, fh: Any) -> None:
         """Write the Features (made with ``features=True``) as an RFC 7946 FeatureCollection into a binary file."""
         if not self._features:
-            raise ValueError("this trace was started without features=True")
+            from spacebridge.core.errors import InvalidInputError
+
+            raise InvalidInputError(
+                "this trace was started without the GeoJSON texts",
+                hint="Start it with features=True (start_polygonize(..., geojson=True)) to write GeoJSON",
+            )
         _, texts, merged = self._collected()
         fh.write(b'{"type": "FeatureCollection", "features": [')
         with contextlib.ExitStack() as stack:

@@ -45,15 +45,7 @@ class PolygonJob:
         import geopandas as gpd
 
         traced = self._job.result()
-        return gpd.GeoDataFrame(
-            {
-                "value": traced.values.astype(int),
-                "class": [self._values[int(v)] for v in traced.values],
-                "area_m2": np.round(traced.areas_m2, 2),
-            },
-            geometry=traced.geometry,
-            crs="EPSG:4326",
-        )
+        return gpd.GeoDataFrame(_columns(traced, self._values), geometry=traced.geometry, crs="EPSG:4326")
 
     def write(self, *, geojson: str | os.PathLike[str], parquet: str | os.PathLike[str]) -> list[Path]:
         """Write the polygons as GeoJSON (texts made by the tracing workers) and GeoParquet, atomically.
@@ -71,6 +63,15 @@ class PolygonJob:
 
 
 _TYPE_NAMES = {3: "Polygon", 6: "MultiPolygon", 7: "GeometryCollection"}
+
+
+def _columns(traced: Any, names: Mapping[int, str]) -> dict[str, Any]:
+    """The polygons' attributes: value, class name and area (0.01 m²), as in every written layer."""
+    return {
+        "value": traced.values.astype(np.int64),
+        "class": [names[int(v)] for v in traced.values],
+        "area_m2": np.round(traced.areas_m2, 2),
+    }
 
 
 def _write_geoparquet(traced: Any, names: Mapping[int, str], path: Path) -> None:
@@ -98,11 +99,12 @@ def _write_geoparquet(traced: Any, names: Mapping[int, str], path: Path) -> None
             }
         },
     }
+    columns = _columns(traced, names)
     table = pa.table(
         {
-            "value": pa.array(traced.values.astype(np.int64)),
-            "class": pa.array([names[int(v)] for v in traced.values], pa.string()),
-            "area_m2": pa.array(np.round(traced.areas_m2, 2)),
+            "value": pa.array(columns["value"]),
+            "class": pa.array(columns["class"], pa.string()),
+            "area_m2": pa.array(columns["area_m2"]),
             "geometry": pa.array(traced.wkb, pa.binary()),
         }
     ).replace_schema_metadata({"geo": json.dumps(geo)})
